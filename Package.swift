@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One job per target, dependencies pointing one way (see README, "Layout"):
+// Datasets → NeuralCore (+ NoiseStatistics) → BayesianPruning → Experiments → bmrs.
+let package = Package(
+    name: "bmrs-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bmrs", targets: ["bmrs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // System-library shims.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Float64 statistics of the truncated log-normal posterior (SPEC §1–2).
+        .target(name: "NoiseStatistics"),
+        // Float32 training engine: buffers, kernels, layers, loss, Adam, RNG, networks.
+        .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics"]),
+        // Data set readers, gzip, resize, splits, discovery.
+        .target(name: "Datasets", dependencies: ["CZlib"]),
+        // Criteria, masks, compression accounting, checkpoints, compaction.
+        .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
+        // Training protocol, run records.
+        .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets"]),
+        // The command-line tool: parses flags and wires the libraries.
+        .executableTarget(name: "bmrs", dependencies: [
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"]),
+        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Criteria, masks, compression accounting (issue 8).

@@ -1,0 +1,137 @@
+/// 2-D convolution, stride 1, no padding, square kernel, as im2col + one GEMM per batch:
+/// y[OC × N·OH·OW] = W[OC × K]·cols[K × N·OH·OW] + b, K = IC·k·k (weights first: measured
+/// faster than cols·Wᵀ for LeNet5's shapes, see FACTS.md). Input `.imageMajor` (the
+/// network's images) or `.channelMajor`; output always `.channelMajor`.
+public final class Conv2d: Layer {
+    public let inChannels, outChannels, kernel, inHeight, inWidth: Int
+    public let inputLayout: ActivationLayout
+    public var outHeight: Int { inHeight - kernel + 1 }
+    public var outWidth: Int { inWidth - kernel + 1 }
+    public var inputSize: Int { inChannels * inHeight * inWidth }
+    public var outputSize: Int { outChannels * outHeight * outWidth }
+    public let weight: Parameter
+    public let bias: Parameter
+    private var columns = FloatBuffer(count: 0)
+    private var output = FloatBuffer(count: 0)
+    private var inputGradient = FloatBuffer(count: 0)
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, inHeight: Int, inWidth: Int,
+                inputLayout: ActivationLayout, name: String = "conv") {
+        precondition(inputLayout != .rows, "Conv2d input must be an image layout")
+        precondition(kernel <= inHeight && kernel <= inWidth, "Conv2d kernel \(kernel) larger than input \(inHeight)×\(inWidth)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.inputLayout = inputLayout
+        weight = Parameter(name: "\(name).weight", shape: [outChannels, inChannels, kernel, kernel])
+        bias = Parameter(name: "\(name).bias", shape: [outChannels])
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+
+    /// PyTorch's default init: bound 1/√fan_in, fan_in = IC·k·k (SPEC §3).
+    public func initialize(using rng: inout Xoshiro256) {
+        let bound = 1 / Float(inChannels * kernel * kernel).squareRoot()
+        for i in 0..<weight.count { weight.value[i] = rng.nextFloat(in: -bound, bound) }
+        for i in 0..<bias.count { bias.value[i] = rng.nextFloat(in: -bound, bound) }
+    }
+
+    public func allocate(maxBatch: Int) {
+        let k = inChannels * kernel * kernel
+        columns = FloatBuffer(count: k * maxBatch * outHeight * outWidth)
+        output = FloatBuffer(count: maxBatch * outputSize)
+        inputGradient = FloatBuffer(count: maxBatch * inputSize)
+    }
+
+    private func geometry(batch: Int) -> ConvGeometry {
+        ConvGeometry(batch: batch, inChannels: inChannels, height: inHeight, width: inWidth,
+                     kernel: kernel, channelMajor: inputLayout == .channelMajor)
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
+        let g = geometry(batch: batch)
+        im2col(x, columns.pointer, g)
+        let m = batch * g.outHeight * g.outWidth
+        for c in 0..<outChannels { (output.pointer + c * m).update(repeating: bias.value[c], count: m) }
+        BLAS.gemm(m: outChannels, n: m, k: g.rows, a: weight.value.pointer, lda: g.rows,
+                  b: columns.pointer, ldb: m, beta: 1, c: output.pointer, ldc: m)
+        return UnsafePointer(output.pointer)
+    }
+
+    public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafePointer<Float>? {
+        let g = geometry(batch: batch)
+        let m = batch * g.outHeight * g.outWidth
+        // dW += dy[OC×M]·colsᵀ
+        BLAS.gemm(transB: true, m: outChannels, n: g.rows, k: m, a: dy, lda: m,
+                  b: columns.pointer, ldb: m, beta: 1, c: weight.gradient.pointer, ldc: g.rows)
+        for c in 0..<outChannels {
+            let row = dy + c * m
+            var s: Float = 0
+            for i in 0..<m { s += row[i] }
+            bias.gradient[c] += s
+        }
+        guard needInputGradient else { return nil }
+        // dcols = Wᵀ·dy, reusing the columns buffer (its forward content is no longer needed).
+        BLAS.gemm(transA: true, m: g.rows, n: m, k: outChannels, a: weight.value.pointer, lda: g.rows,
+                  b: dy, ldb: m, beta: 0, c: columns.pointer, ldc: m)
+        col2im(UnsafePointer(columns.pointer), inputGradient.pointer, g)
+        return UnsafePointer(inputGradient.pointer)
+    }
+}
+
+/// Shapes and strides of one im2col problem.
+struct ConvGeometry {
+    let batch, inChannels, height, width, kernel: Int
+    let channelMajor: Bool
+    var outHeight: Int { height - kernel + 1 }
+    var outWidth: Int { width - kernel + 1 }
+    var rows: Int { inChannels * kernel * kernel }
+    /// Offset of the (c, n) plane in the input.
+    @inline(__always) func plane(_ c: Int, _ n: Int) -> Int {
+        channelMajor ? (c * batch + n) * height * width : (n * inChannels + c) * height * width
+    }
+}
+
+// x: (C,N,H,W) or (N,C,H,W) → cols: (C·k·k, N·OH·OW), row (c,ky,kx), column (n,oy,ox)
+func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    let oh = g.outHeight, ow = g.outWidth, k = g.kernel
+    let columnsPerRow = g.batch * oh * ow
+    for c in 0..<g.inChannels {
+        for ky in 0..<k {
+            for kx in 0..<k {
+                let row = cols + ((c * k + ky) * k + kx) * columnsPerRow
+                for n in 0..<g.batch {
+                    let src = x + g.plane(c, n) + ky * g.width + kx
+                    let dst = row + n * oh * ow
+                    for oy in 0..<oh {
+                        (dst + oy * ow).update(from: src + oy * g.width, count: ow)
+                    }
+                }
+            }
+        }
+    }
+}
+
+// dcols: (C·k·k, N·OH·OW) → dx: input layout, summed over overlapping windows
+func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    dx.update(repeating: 0, count: g.batch * g.inChannels * g.height * g.width)
+    let oh = g.outHeight, ow = g.outWidth, k = g.kernel
+    let columnsPerRow = g.batch * oh * ow
+    for c in 0..<g.inChannels {
+        for ky in 0..<k {
+            for kx in 0..<k {
+                let row = cols + ((c * k + ky) * k + kx) * columnsPerRow
+                for n in 0..<g.batch {
+                    let dst = dx + g.plane(c, n) + ky * g.width + kx
+                    let src = row + n * oh * ow
+                    for oy in 0..<oh {
+                        let d = dst + oy * g.width, s = src + oy * ow
+                        for ox in 0..<ow { d[ox] += s[ox] }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// SplitMix64 (Steele, Lea & Flood 2014): used to expand one seed into independent
+/// generator states and, applied to a counter, as a counter-based stream.
+@inline(__always)
+public func splitMix64(_ x: UInt64) -> UInt64 {
+    var z = x &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
+
+/// xoshiro256** (Blackman & Vigna 2018): the one seeded generator of a run, passed
+/// explicitly wherever randomness is used (init, shuffles, splits). No global state.
+public struct Xoshiro256: RandomNumberGenerator, Sendable, Hashable {
+    private var s0, s1, s2, s3: UInt64
+
+    public init(seed: UInt64) {
+        var x = seed
+        func next() -> UInt64 { x = x &+ 0x9E37_79B9_7F4A_7C15; return splitMix64(x &- 0x9E37_79B9_7F4A_7C15) }
+        s0 = next(); s1 = next(); s2 = next(); s3 = next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+
+    /// A uniform Float in [lo, hi) with 24 random bits.
+    @inline(__always)
+    public mutating func nextFloat(in lo: Float, _ hi: Float) -> Float {
+        let u = Float(next() >> 40) * 0x1p-24
+        return lo + (hi - lo) * u
+    }
+
+    /// A derived, independent generator (e.g. one per run or per purpose).
+    public mutating func split() -> Xoshiro256 { Xoshiro256(seed: next()) }
+}
+
+/// Counter-based uniform stream for the noise layers: value i is a pure function of
+/// (key, counter + i), so filling a buffer is a tight loop with no state dependency
+/// between elements, and the stream is reproducible from the key alone.
+public struct UniformStream: Sendable, Hashable {
+    public let key: UInt64
+    public private(set) var counter: UInt64 = 0
+
+    public init(key: UInt64) { self.key = key }
+
+    /// Fills `out[0..<count]` with uniforms in the open interval (0, 1): 24-bit values
+    /// centred in their bins, two per 64-bit hash.
+    public mutating func fill(_ out: UnsafeMutablePointer<Float>, count: Int) {
+        let base = counter
+        let key = key
+        let pairs = count / 2
+        for i in 0..<pairs {
+            let r = splitMix64(key ^ (base &+ UInt64(i)) &* 0xD1B5_4A32_D192_ED03)
+            out[2 * i] = (Float(r >> 40) + 0.5) * 0x1p-24
+            out[2 * i + 1] = (Float((r >> 8) & 0xFF_FFFF) + 0.5) * 0x1p-24
+        }
+        if count % 2 == 1 {
+            let r = splitMix64(key ^ (base &+ UInt64(pairs)) &* 0xD1B5_4A32_D192_ED03)
+            out[count - 1] = (Float(r >> 40) + 0.5) * 0x1p-24
+        }
+        counter = base &+ UInt64(pairs + 1)
+    }
+}
