@@ -30,12 +30,15 @@ let package = Package(
         .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
         // Training protocol, run records.
         .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets"]),
+        // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
+        .target(name: "Analysis"),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
             "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

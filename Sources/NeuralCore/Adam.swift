@@ -25,6 +25,7 @@ public final class Adam {
     }
 
     /// Applies one update from the accumulated gradients (which it leaves in place).
+    /// √v uses `fastSqrt` (relative error ≈ 1e-7) so the loop vectorises.
     public func update() {
         step += 1
         let b1 = settings.beta1, b2 = settings.beta2, eps = settings.epsilon
@@ -37,7 +38,7 @@ public final class Adam {
             for j in 0..<p.count {
                 m[j] = b1 * m[j] + (1 - b1) * g[j]
                 v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                w[j] -= stepSize * m[j] / (v[j].squareRoot() / correction2Sqrt + eps)
+                w[j] -= stepSize * m[j] / (fastSqrt(v[j]) / correction2Sqrt + eps)
             }
         }
     }

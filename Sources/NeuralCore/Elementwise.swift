@@ -1,5 +1,3 @@
-import Foundation
-
 /// Element-wise activations. Both keep their output for backward.
 public enum ActivationFunction: String, Sendable, Codable {
     case tanh, relu
@@ -26,7 +24,7 @@ public final class Activation: Layer {
     public func forward(_ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
         let n = batch * inputSize, y = output.pointer
         switch function {
-        case .tanh: for i in 0..<n { y[i] = Foundation.tanh(x[i]) }
+        case .tanh: for i in 0..<n { y[i] = fastTanh(x[i]) }
         case .relu: for i in 0..<n { y[i] = max(x[i], 0) }
         }
         return UnsafePointer(y)

@@ -1,5 +1,7 @@
-// Branch-free Float32 approximations of log, exp and the standard normal quantile,
-// written as plain arithmetic on bit patterns so that loops over them vectorise.
+// Branch-free Float32 approximations of log, exp, sqrt and the standard normal
+// quantile, written as plain arithmetic on bit patterns so that loops over them
+// auto-vectorise (a libm call such as sqrtf, or an overflow-checked integer op, in a
+// loop body stops the vectoriser).
 // The noise layers call them ~6,300 times per LeNet5 image per step (SPEC §1), where
 // scalar libm calls would dominate the epoch. Accuracy is checked against Float64
 // references in NeuralCoreTests (FastMathTests).
@@ -9,11 +11,11 @@
 public func fastLog(_ x: Float) -> Float {
     // x = m · 2^e with m ∈ [√½, √2); log m = 2·atanh(t), t = (m − 1)/(m + 1), |t| ≤ 0.1716.
     let bits = x.bitPattern
-    var e = Int32(bitPattern: (bits >> 23) & 0xFF) - 127
+    var e = Int32(bitPattern: (bits >> 23) & 0xFF) &- 127
     var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)  // [1, 2)
     let big = m > 1.41421356
     m = big ? m * 0.5 : m
-    e = big ? e + 1 : e
+    e = big ? e &+ 1 : e
     let t = (m - 1) / (m + 1)
     let t2 = t * t
     // 2·(t + t³/3 + t⁵/5 + t⁷/7 + t⁹/9)
@@ -43,30 +45,92 @@ public func fastExp(_ x: Float) -> Float {
 /// directly so that 1 ± (2γ − 1) does not cancel near the tails.
 @inline(__always)
 public func fastNormalQuantile(_ gamma: Float) -> Float {
-    let x = 2 * gamma - 1
-    let w = -fastLog(4 * gamma * (1 - gamma))
-    // Central branch (w < 5).
-    let wc = w - 2.5
-    var pc: Float = 2.81022636e-08
-    pc = 3.43273939e-07 + pc * wc
-    pc = -3.5233877e-06 + pc * wc
-    pc = -4.39150654e-06 + pc * wc
-    pc = 0.00021858087 + pc * wc
-    pc = -0.00125372503 + pc * wc
-    pc = -0.00417768164 + pc * wc
-    pc = 0.246640727 + pc * wc
-    pc = 1.50140941 + pc * wc
-    // Tail branch (w ≥ 5).
-    let wt = w.squareRoot() - 3
-    var pt: Float = -0.000200214257
-    pt = 0.000100950558 + pt * wt
-    pt = 0.00134934322 + pt * wt
-    pt = -0.00367342844 + pt * wt
-    pt = 0.00573950773 + pt * wt
-    pt = -0.0076224613 + pt * wt
-    pt = 0.00943887047 + pt * wt
-    pt = 1.00167406 + pt * wt
-    pt = 2.83297682 + pt * wt
-    let p = w < 5 ? pc : pt
-    return 1.41421356 * p * x
+    let w = normalQuantileW(gamma)
+    let p = w < 5 ? erfinvCentral(w) : erfinvTail(w)
+    return 1.41421356 * p * (2 * gamma - 1)
+}
+
+/// Φ⁻¹(γ) using only the central branch: exact to Float32 where
+/// `normalQuantileNeedsTail(γ)` is false (|Φ⁻¹(γ)| ≲ 2.7), cheaper to vectorise.
+@inline(__always)
+public func fastNormalQuantileCentral(_ gamma: Float) -> Float {
+    1.41421356 * erfinvCentral(normalQuantileW(gamma)) * (2 * gamma - 1)
+}
+
+/// Whether Φ⁻¹(γ) falls in the tail branch (w = −log(4γ(1−γ)) ≥ 5, i.e. γ < 0.0034 or
+/// γ > 0.9966). Near the boundary both branches agree to Float32 precision.
+@inline(__always)
+public func normalQuantileNeedsTail(_ gamma: Float) -> Bool {
+    4 * gamma * (1 - gamma) < 0.006737947  // e^-5
+}
+
+@inline(__always)
+func normalQuantileW(_ gamma: Float) -> Float { -fastLog(4 * gamma * (1 - gamma)) }
+
+@inline(__always)
+func erfinvCentral(_ w0: Float) -> Float {
+    let w = w0 - 2.5
+    var p: Float = 2.81022636e-08
+    p = 3.43273939e-07 + p * w
+    p = -3.5233877e-06 + p * w
+    p = -4.39150654e-06 + p * w
+    p = 0.00021858087 + p * w
+    p = -0.00125372503 + p * w
+    p = -0.00417768164 + p * w
+    p = 0.246640727 + p * w
+    p = 1.50140941 + p * w
+    return p
+}
+
+@inline(__always)
+func erfinvTail(_ w0: Float) -> Float {
+    let w = fastSqrt(w0) - 3
+    var p: Float = -0.000200214257
+    p = 0.000100950558 + p * w
+    p = 0.00134934322 + p * w
+    p = -0.00367342844 + p * w
+    p = 0.00573950773 + p * w
+    p = -0.0076224613 + p * w
+    p = 0.00943887047 + p * w
+    p = 1.00167406 + p * w
+    p = 2.83297682 + p * w
+    return p
+}
+
+/// tanh x = 1 − 2/(e^{2x} + 1), |x| clamped to 9 (where tanh is 1 in Float32).
+/// Absolute error ≈ 1e-7.
+@inline(__always)
+public func fastTanh(_ x: Float) -> Float {
+    let c = min(max(x, -9), 9)
+    return 1 - 2 / (fastExp(2 * c) + 1)
+}
+
+/// √x for x ≥ 0 (0 gives 0): the classic inverse-square-root seed refined by three Newton
+/// steps (relative error ≈ 1e-7), then x·(1/√x).
+@inline(__always)
+public func fastSqrt(_ x: Float) -> Float {
+    var y = Float(bitPattern: 0x5F37_59DF &- (x.bitPattern >> 1))
+    let h = 0.5 * x
+    y = y * (1.5 - h * y * y)
+    y = y * (1.5 - h * y * y)
+    y = y * (1.5 - h * y * y)
+    return x * y
+}
+
+public typealias Float8 = SIMD8<Float>
+
+/// Loads `count` ≤ 8 floats into the low lanes (the rest 0).
+@inline(__always)
+func loadFloat8(_ p: UnsafePointer<Float>, count: Int = 8) -> Float8 {
+    if count == 8 { return UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
+    var v = Float8()
+    for i in 0..<count { v[i] = p[i] }
+    return v
+}
+
+/// Stores the low `count` ≤ 8 lanes.
+@inline(__always)
+func storeFloat8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, count: Int = 8) {
+    if count == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self); return }
+    for i in 0..<count { p[i] = v[i] }
 }

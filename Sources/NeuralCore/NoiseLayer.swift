@@ -34,6 +34,7 @@ public final class NoiseLayer: Layer {
     private var output = FloatBuffer(count: 0)
     private var inputGradient = FloatBuffer(count: 0)
     // Per element, from the last training forward: θ, θ·∂logθ/∂μ, θ·∂logθ/∂σ.
+    private var uniforms = FloatBuffer(count: 0)
     private var theta = FloatBuffer(count: 0)
     private var thetaDMu = FloatBuffer(count: 0)
     private var thetaDSigma = FloatBuffer(count: 0)
@@ -58,6 +59,7 @@ public final class NoiseLayer: Layer {
         let n = maxBatch * inputSize
         output = FloatBuffer(count: n)
         inputGradient = FloatBuffer(count: n)
+        uniforms = FloatBuffer(count: n)
         theta = FloatBuffer(count: n)
         thetaDMu = FloatBuffer(count: n)
         thetaDSigma = FloatBuffer(count: n)
@@ -90,24 +92,16 @@ public final class NoiseLayer: Layer {
             return UnsafePointer(y)
         }
         coefficients.update(self)
-        // Uniform draws go into the θ buffer first; the kernel overwrites them with θ.
-        context.noise.fill(theta.pointer, count: count)
-        let out = SampleBuffers(theta: theta.pointer, thetaDMu: thetaDMu.pointer,
-                                thetaDSigma: thetaDSigma.pointer, x: x, y: y)
-        switch layout {
-        case .rows:
-            coefficients.withPointers { c in
-                for n in 0..<batch {
-                    let o = n * units
-                    for s in 0..<units { sampleNoiseElement(o + s, s, c, out) }
-                }
-            }
-        default:
-            coefficients.withPointers { c in
-                for s in 0..<units {
-                    let start = s * batch * planeSize
-                    for e in start..<(start + batch * planeSize) { sampleNoiseElement(e, s, c, out) }
-                }
+        context.noise.fill(uniforms.pointer, count: count)
+        let b = SampleBuffers(uniforms: uniforms.pointer, theta: theta.pointer, thetaDMu: thetaDMu.pointer,
+                              thetaDSigma: thetaDSigma.pointer, x: x, y: y)
+        coefficients.withPointers { c in
+            switch layout {
+            case .rows:
+                for n in 0..<batch { sampleNoiseRow(offset: n * units, units: units, c, b) }
+            default:
+                let block = batch * planeSize
+                for s in 0..<units { sampleNoiseBlock(offset: s * block, count: block, structure: s, c, b) }
             }
         }
         return UnsafePointer(y)
@@ -139,42 +133,49 @@ public final class NoiseLayer: Layer {
         }
         precondition(lastTraining, "NoiseLayer.backward after an evaluation forward")
         let t = theta.pointer, tm = thetaDMu.pointer, ts = thetaDSigma.pointer
-        // Gradient of θ_e: g_e = dy_e·x_e; dμ_s = Σ g_e·θ_e·∂logθ/∂μ; dσ_s likewise.
-        var dMu = [Double](repeating: 0, count: units)
-        var dSigma = [Double](repeating: 0, count: units)
-        switch layout {
-        case .rows:
-            var accMu = [Float](repeating: 0, count: units)
-            var accSigma = [Float](repeating: 0, count: units)
-            for n in 0..<batch {
-                let o = n * units
+        // g_e = dy_e·x_e; dμ_s = Σ_e g_e·θ_e·∂logθ/∂μ; dσ_s likewise; dx_e = dy_e·θ_e.
+        var dMu = [Float](repeating: 0, count: units.roundedUpToMultiple(of: 8))
+        var dSigma = dMu
+        dMu.withUnsafeMutableBufferPointer { am in dSigma.withUnsafeMutableBufferPointer { asg in
+            let am = am.baseAddress!, asg = asg.baseAddress!
+            switch layout {
+            case .rows:
+                for n in 0..<batch {
+                    for j in stride(from: 0, to: units, by: 8) {
+                        let o = n * units + j, count = min(8, units - j)
+                        let dyv = loadFloat8(dy + o, count: count)
+                        let g = dyv * loadFloat8(x + o, count: count)
+                        storeFloat8(loadFloat8(am + j) + g * loadFloat8(tm + o, count: count), am + j)
+                        storeFloat8(loadFloat8(asg + j) + g * loadFloat8(ts + o, count: count), asg + j)
+                        storeFloat8(dyv * loadFloat8(t + o, count: count), dx + o, count: count)
+                    }
+                }
+            default:
+                let block = batch * planeSize
                 for s in 0..<units {
-                    let g = dy[o + s] * x[o + s]
-                    accMu[s] += g * tm[o + s]
-                    accSigma[s] += g * ts[o + s]
-                    dx[o + s] = dy[o + s] * t[o + s]
+                    var accMu = Float8(), accSigma = Float8()
+                    var e = s * block
+                    let end = e + block
+                    while e < end {
+                        let count = min(8, end - e)
+                        let dyv = loadFloat8(dy + e, count: count)
+                        let g = dyv * loadFloat8(x + e, count: count)
+                        accMu += g * loadFloat8(tm + e, count: count)
+                        accSigma += g * loadFloat8(ts + e, count: count)
+                        storeFloat8(dyv * loadFloat8(t + e, count: count), dx + e, count: count)
+                        e += 8
+                    }
+                    am[s] = accMu.sum()
+                    asg[s] = accSigma.sum()
                 }
             }
-            for s in 0..<units { dMu[s] = Double(accMu[s]); dSigma[s] = Double(accSigma[s]) }
-        default:
-            for s in 0..<units {
-                let start = s * batch * planeSize
-                var am: Float = 0, asg: Float = 0
-                for e in start..<(start + batch * planeSize) {
-                    let g = dy[e] * x[e]
-                    am += g * tm[e]
-                    asg += g * ts[e]
-                    dx[e] = dy[e] * t[e]
-                }
-                dMu[s] = Double(am); dSigma[s] = Double(asg)
-            }
-        }
+        } }
         for s in 0..<units {
-            mu.gradient[s] += Float(dMu[s])
+            mu.gradient[s] += dMu[s]
             // d/dlogσ = σ·d/dσ where logσ is inside its clamp, else 0.
             let ls = logSigma.value[s]
             if ls >= Float(NoiseTruncation.logSigmaMin) && ls <= Float(NoiseTruncation.logSigmaMax) {
-                logSigma.gradient[s] += Float(dSigma[s]) * coefficients.sigma[s]
+                logSigma.gradient[s] += dSigma[s] * coefficients.sigma[s]
             }
         }
         return needInputGradient ? UnsafePointer(dx) : nil
@@ -196,35 +197,83 @@ public final class NoiseLayer: Layer {
 }
 
 struct SampleBuffers {
+    let uniforms: UnsafePointer<Float>
     let theta, thetaDMu, thetaDSigma: UnsafeMutablePointer<Float>
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
 }
 
-/// One element of the reparameterised draw (SPEC §1). On entry `theta[e]` holds the
-/// uniform u; on exit θ_e, θ_e·∂logθ/∂μ, θ_e·∂logθ/∂σ and y_e = x_e·θ_e.
+/// One element of the reparameterised draw (SPEC §1), given its uniform u and its
+/// structure's coefficients: returns θ, θ·∂logθ/∂μ, θ·∂logθ/∂σ (zero where a clamp is active).
+/// `tails: false` uses the central branch of Φ⁻¹ only; the kernels below run that
+/// vectorised over every element, then redo the ~0.7 % of elements in the tails.
 @inline(__always)
-func sampleNoiseElement(_ e: Int, _ s: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
-    let u = b.theta[e]
-    let gammaRaw = c.cdfAlpha[s] + u * c.z[s]
+func noiseElement(u: Float, mu: Float, sigma: Float, cdfAlpha: Float, z: Float, mask: Float,
+                  phiAlpha: Float, phiBeta: Float, alphaPhiAlpha: Float, betaPhiBeta: Float, tails: Bool)
+    -> (theta: Float, dMu: Float, dSigma: Float) {
     let eps = NoiseLayer.gammaEpsilon
-    let gamma = min(max(gammaRaw, eps), 1 - eps)
+    let gammaRaw = cdfAlpha + u * z
+    let gamma = noiseGamma(u, cdfAlpha, z)
     let gammaFree: Float = (gammaRaw >= eps && gammaRaw <= 1 - eps) ? 1 : 0
-    let q = fastNormalQuantile(gamma)
-    let logThetaRaw = c.mu[s] + c.sigma[s] * q
+    let q = tails ? fastNormalQuantile(gamma) : fastNormalQuantileCentral(gamma)
+    let logThetaRaw = mu + sigma * q
     let logTheta = min(max(logThetaRaw, NoiseLayer.lower), NoiseLayer.upper)
     let thetaFree: Float = (logThetaRaw >= NoiseLayer.lower && logThetaRaw <= NoiseLayer.upper) ? 1 : 0
-    let t = fastExp(logTheta) * c.mask[s]
+    let t = fastExp(logTheta) * mask
     // dΦ⁻¹/dγ = 1/φ(q) = √(2π)·e^{q²/2}
     let inversePdf = 2.50662827 * fastExp(0.5 * q * q) * gammaFree
-    // dγ/dμ = −((1−u)φ(α) + uφ(β))/σ,  dγ/dσ = −((1−u)αφ(α) + uβφ(β))/σ
-    let dGammaDMu = -((1 - u) * c.phiAlphaOverSigma[s] + u * c.phiBetaOverSigma[s])
-    let dGammaDSigma = -((1 - u) * c.alphaPhiAlphaOverSigma[s] + u * c.betaPhiBetaOverSigma[s])
-    let sigmaInv = c.sigma[s] * inversePdf
-    b.theta[e] = t
-    b.thetaDMu[e] = t * thetaFree * (1 + sigmaInv * dGammaDMu)
-    b.thetaDSigma[e] = t * thetaFree * (q + sigmaInv * dGammaDSigma)
-    b.y[e] = b.x[e] * t
+    // dγ/dμ = −((1−u)φ(α) + uφ(β))/σ,  dγ/dσ = −((1−u)αφ(α) + uβφ(β))/σ  (φ terms pre-divided by σ)
+    let dGammaDMu = -((1 - u) * phiAlpha + u * phiBeta)
+    let dGammaDSigma = -((1 - u) * alphaPhiAlpha + u * betaPhiBeta)
+    let sigmaInv = sigma * inversePdf
+    let tf = t * thetaFree
+    return (t, tf * (1 + sigmaInv * dGammaDMu), tf * (q + sigmaInv * dGammaDSigma))
+}
+
+// One example's row of a dense noise layer: elements offset..<offset+units, structure j = element j.
+// Writes θ, the two derivative factors and y = x·θ.
+func sampleNoiseRow(offset: Int, units: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
+    let u = b.uniforms + offset, theta = b.theta + offset
+    let dMu = b.thetaDMu + offset, dSigma = b.thetaDSigma + offset
+    let x = b.x + offset, y = b.y + offset
+    @inline(__always) func element(_ j: Int, tails: Bool) {
+        let r = noiseElement(u: u[j], mu: c.mu[j], sigma: c.sigma[j], cdfAlpha: c.cdfAlpha[j], z: c.z[j],
+                             mask: c.mask[j], phiAlpha: c.phiAlphaOverSigma[j], phiBeta: c.phiBetaOverSigma[j],
+                             alphaPhiAlpha: c.alphaPhiAlphaOverSigma[j], betaPhiBeta: c.betaPhiBetaOverSigma[j],
+                             tails: tails)
+        theta[j] = r.theta; dMu[j] = r.dMu; dSigma[j] = r.dSigma
+        y[j] = x[j] * r.theta
+    }
+    for j in 0..<units { element(j, tails: false) }
+    for j in 0..<units where normalQuantileNeedsTail(noiseGamma(u[j], c.cdfAlpha[j], c.z[j])) {
+        element(j, tails: true)
+    }
+}
+
+// One conv channel's block (all examples, all positions) sharing structure s's coefficients.
+func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
+    let u = b.uniforms + offset, theta = b.theta + offset
+    let dMu = b.thetaDMu + offset, dSigma = b.thetaDSigma + offset
+    let x = b.x + offset, y = b.y + offset
+    let mu = c.mu[s], sigma = c.sigma[s], cdfAlpha = c.cdfAlpha[s], z = c.z[s], mask = c.mask[s]
+    let pa = c.phiAlphaOverSigma[s], pb = c.phiBetaOverSigma[s]
+    let apa = c.alphaPhiAlphaOverSigma[s], bpb = c.betaPhiBetaOverSigma[s]
+    @inline(__always) func element(_ e: Int, tails: Bool) {
+        let r = noiseElement(u: u[e], mu: mu, sigma: sigma, cdfAlpha: cdfAlpha, z: z, mask: mask,
+                             phiAlpha: pa, phiBeta: pb, alphaPhiAlpha: apa, betaPhiBeta: bpb, tails: tails)
+        theta[e] = r.theta; dMu[e] = r.dMu; dSigma[e] = r.dSigma
+        y[e] = x[e] * r.theta
+    }
+    for e in 0..<count { element(e, tails: false) }
+    for e in 0..<count where normalQuantileNeedsTail(noiseGamma(u[e], cdfAlpha, z)) {
+        element(e, tails: true)
+    }
+}
+
+/// γ = clamp(Φ(α) + u·Z, ε, 1 − ε), exactly as `noiseElement` forms it.
+@inline(__always)
+func noiseGamma(_ u: Float, _ cdfAlpha: Float, _ z: Float) -> Float {
+    min(max(cdfAlpha + u * z, NoiseLayer.gammaEpsilon), 1 - NoiseLayer.gammaEpsilon)
 }
 
 /// Per-structure Float32 coefficients of the sampling step, computed in Float64 once per
@@ -233,15 +282,16 @@ struct StructureCoefficients {
     var mu, sigma, cdfAlpha, z, mask: [Float]
     var phiAlphaOverSigma, phiBetaOverSigma, alphaPhiAlphaOverSigma, betaPhiBetaOverSigma: [Float]
 
+    /// Arrays are padded to a multiple of 8 so that 8-lane loads never run past the end.
     init(count: Int) {
-        let zeros = [Float](repeating: 0, count: count)
+        let zeros = [Float](repeating: 0, count: count.roundedUpToMultiple(of: 8))
         mu = zeros; sigma = zeros; cdfAlpha = zeros; z = zeros; mask = zeros
         phiAlphaOverSigma = zeros; phiBetaOverSigma = zeros
         alphaPhiAlphaOverSigma = zeros; betaPhiBetaOverSigma = zeros
     }
 
     mutating func update(_ layer: NoiseLayer) {
-        if mu.count != layer.units { self = StructureCoefficients(count: layer.units) }
+        if mu.count != layer.units.roundedUpToMultiple(of: 8) { self = StructureCoefficients(count: layer.units) }
         for s in 0..<layer.units {
             let m = Double(layer.mu.value[s])
             let sg = NoisePosterior(mu: m, logSigma: Double(layer.logSigma.value[s])).sigma
@@ -264,6 +314,7 @@ struct StructureCoefficients {
     struct Pointers {
         let mu, sigma, cdfAlpha, z, mask: UnsafePointer<Float>
         let phiAlphaOverSigma, phiBetaOverSigma, alphaPhiAlphaOverSigma, betaPhiBetaOverSigma: UnsafePointer<Float>
+
     }
 
     /// The arrays are not mutated while the pointers live; they outlive the call.
@@ -278,4 +329,8 @@ struct StructureCoefficients {
                           alphaPhiAlphaOverSigma: h.baseAddress!, betaPhiBetaOverSigma: i.baseAddress!))
         } } } } } } } } }
     }
+}
+
+extension Int {
+    func roundedUpToMultiple(of m: Int) -> Int { (self + m - 1) / m * m }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import NeuralCore
+
+/// `bmrs bench`: seconds per training epoch and per evaluation pass on Fashion-MNIST-shaped
+/// synthetic data (N images of 1×32×32, batch 32, method `none`), the FLOPs they take, the
+/// GFLOP/s reached and the peak sgemm GFLOP/s of this machine measured in the same run.
+public struct EngineBenchmark {
+    public struct Result: Codable, Sendable {
+        public var network: String
+        public var threads: Int
+        public var trainImages: Int
+        public var evalImages: Int
+        public var epochSeconds: Double
+        public var evalSeconds: Double
+        public var epochGFLOP: Double
+        public var epochGFLOPPerSecond: Double
+        public var peakSgemmGFLOPPerSecond: Double
+        public var blasCore: String
+    }
+
+    public var trainImages = 48_000
+    public var evalImages = 10_000
+    public var batchSize = 32
+
+    public init() {}
+
+    public func run(network kind: NetworkSpec.Kind, threads: Int) -> Result {
+        BLAS.setThreads(threads)
+        let spec: NetworkSpec = kind == .mlp ? .mlp() : .lenet5()
+        var rng = Xoshiro256(seed: 42)
+        let inputSize = 32 * 32
+        let images = (0..<(trainImages * inputSize)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
+        let labels = (0..<trainImages).map { _ in Int32(rng.next() % 10) }
+        let network = Network(spec: spec, maxBatch: 500, rng: &rng)
+        let optimizer = Adam(parameters: network.parameters)
+        var context = StepContext(training: true, noise: UniformStream(key: 1))
+
+        let start = Date()
+        images.withUnsafeBufferPointer { x in
+            labels.withUnsafeBufferPointer { y in
+                var i = 0
+                while i < trainImages {
+                    let n = min(batchSize, trainImages - i)
+                    network.trainStep(input: x.baseAddress! + i * inputSize, labels: y.baseAddress! + i, batch: n,
+                                      optimizer: optimizer, klAveraging: .mean, context: &context)
+                    i += n
+                }
+            }
+        }
+        let epochSeconds = Date().timeIntervalSince(start)
+        let evalCount = min(evalImages, trainImages)
+        let evalStart = Date()
+        _ = images.withUnsafeBufferPointer { network.predict($0.baseAddress!, count: evalCount) }
+        let evalSeconds = Date().timeIntervalSince(evalStart)
+
+        let flops = Double(trainImages) * FLOPCount.trainingPerExample(network)
+        return Result(network: spec.description, threads: threads, trainImages: trainImages, evalImages: evalCount,
+                      epochSeconds: epochSeconds, evalSeconds: evalSeconds, epochGFLOP: flops / 1e9,
+                      epochGFLOPPerSecond: flops / 1e9 / epochSeconds,
+                      peakSgemmGFLOPPerSecond: EngineBenchmark.peakSgemm(), blasCore: BLAS.coreName)
+    }
+
+    /// Best of a few 1024³ sgemm calls at the current thread count, in GFLOP/s.
+    public static func peakSgemm(size n: Int = 1024, repeats: Int = 5) -> Double {
+        let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+        for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t = Date()
+            BLAS.gemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return 2 * Double(n * n * n) / best / 1e9
+    }
+}
+
+/// Multiply–add counts of the weight layers (2 FLOPs each), the work that dominates.
+public enum FLOPCount {
+    /// Forward FLOPs for one example.
+    public static func forwardPerExample(_ network: Network) -> Double {
+        network.layers.reduce(0) { $0 + 2 * multiplyAdds($1) }
+    }
+
+    /// Forward + backward FLOPs for one example: each weight layer costs its forward again
+    /// for dW and once more for dX, except the first layer, whose dX is not computed.
+    public static func trainingPerExample(_ network: Network) -> Double {
+        var total = 0.0
+        for (i, layer) in network.layers.enumerated() {
+            let f = 2 * multiplyAdds(layer)
+            total += i == 0 ? 2 * f : 3 * f
+        }
+        return total
+    }
+
+    static func multiplyAdds(_ layer: any Layer) -> Double {
+        if let d = layer as? Dense { return Double(d.inputSize * d.outputSize) }
+        if let c = layer as? Conv2d {
+            return Double(c.outChannels * c.inChannels * c.kernel * c.kernel * c.outHeight * c.outWidth)
+        }
+        return 0
+    }
+}

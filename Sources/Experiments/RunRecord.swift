@@ -1,0 +1,54 @@
+import Foundation
+import Datasets
+
+/// The record one training run writes as `run.json` (see README, "Run record").
+/// Keys are snake_case in JSON; accuracies are fractions in [0, 1].
+public struct RunRecord: Codable, Sendable {
+    public static let currentSchema = "bmrs.run/1"
+
+    public var schema = RunRecord.currentSchema
+    public var bmrsVersion = BMRSVersion.string
+    public var config: TrainingConfig
+    public var data: DataSummary
+    public var machine: MachineSummary
+    public var epochs: [EpochRecord] = []
+    /// Epoch (1-based) whose checkpoint had the best validation accuracy; 0 = initial weights.
+    public var bestEpoch = 0
+    public var bestValidationAccuracy = 0.0
+    /// Test accuracy of the best-validation checkpoint.
+    public var testAccuracy = 0.0
+    public var secondsTotal = 0.0
+    public var status: Status = .finished
+    /// Why the run failed (e.g. a NaN loss), when it did.
+    public var failure: String?
+
+    public enum Status: String, Codable, Sendable { case finished, failed }
+}
+
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// Mean over the epoch's steps of cross-entropy + KL term.
+    public var trainLoss: Double
+    public var trainCrossEntropy: Double
+    public var kl: Double
+    public var valAccuracy: Double
+    public var seconds: Double
+}
+
+public struct DataSummary: Codable, Sendable, Equatable {
+    public var dataset: DatasetName
+    public var directory: String
+    public var train: Int
+    public var validation: Int
+    public var test: Int
+}
+
+public struct MachineSummary: Codable, Sendable, Equatable {
+    public var blasCore: String
+    public var blasThreads: Int
+    public var processors: Int
+}
+
+public enum BMRSVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Datasets
+import NeuralCore
+
+/// What a training run reports while it goes.
+public enum TrainingEvent: Sendable {
+    case epochStarted(epoch: Int, of: Int, steps: Int)
+    case step(epoch: Int, step: Int, of: Int, loss: Double)
+    case epochFinished(EpochRecord)
+}
+
+/// Runs SPEC §5's protocol on loaded data: Adam, seeded batches, validation after every
+/// epoch, keep the best-validation checkpoint, report its test accuracy.
+public struct Trainer {
+    public let config: TrainingConfig
+
+    public init(config: TrainingConfig) { self.config = config }
+
+    public func run(splits: DatasetSplits, dataDirectory: String,
+                    progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
+        try config.validate()
+        let started = Date()
+        BLAS.setThreads(config.threads)
+        var train = splits.train
+        if let limit = config.trainLimit, limit < train.count { train = train.subset(Array(0..<limit)) }
+        let spec = config.network
+        guard train.channels == spec.inputChannels, train.height == NetworkSpec.imageSide, train.width == NetworkSpec.imageSide else {
+            throw ConfigError(field: "network.input_channels",
+                              expected: "\(train.channels) (the data set's images are \(train.channels)×\(train.height)×\(train.width))",
+                              found: "\(spec.inputChannels) channels at \(NetworkSpec.imageSide)×\(NetworkSpec.imageSide)")
+        }
+
+        var initRNG = Xoshiro256(seed: config.derivedSeed(.initialization))
+        let network = Network(spec: spec, maxBatch: max(config.batchSize, config.evaluationBatchSize), rng: &initRNG)
+        network.noiseEnabled = config.method != .plain
+        let optimizer = Adam(parameters: network.parameters, settings: .init(learningRate: config.learningRate))
+        var orderRNG = Xoshiro256(seed: config.derivedSeed(.batchOrder))
+        var context = StepContext(training: true, noise: UniformStream(key: config.derivedSeed(.noise)))
+
+        var record = RunRecord(
+            config: config,
+            data: DataSummary(dataset: config.dataset, directory: dataDirectory, train: train.count,
+                              validation: splits.validation.count, test: splits.test.count),
+            machine: MachineSummary(blasCore: BLAS.coreName, blasThreads: BLAS.threads,
+                                    processors: ProcessInfo.processInfo.activeProcessorCount))
+
+        var best = ParameterSnapshot(network)
+        record.bestValidationAccuracy = network.accuracy(images: splits.validation.images, labels: splits.validation.labels)
+
+        let inputSize = spec.inputChannels * NetworkSpec.imageSide * NetworkSpec.imageSide
+        var batchImages = [Float](repeating: 0, count: config.batchSize * inputSize)
+        var batchLabels = [Int32](repeating: 0, count: config.batchSize)
+        let steps = (train.count + config.batchSize - 1) / config.batchSize
+        var order = Array(0..<train.count)
+
+        epochLoop: for epoch in 1...max(config.epochs, 1) where config.epochs > 0 {
+            let epochStart = Date()
+            progress(.epochStarted(epoch: epoch, of: config.epochs, steps: steps))
+            shuffle(&order, using: &orderRNG)
+            var lossSum = 0.0, ceSum = 0.0, klSum = 0.0
+            for step in 0..<steps {
+                let start = step * config.batchSize
+                let n = min(config.batchSize, train.count - start)
+                train.images.withUnsafeBufferPointer { src in
+                    batchImages.withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<n {
+                            (dst.baseAddress! + i * inputSize)
+                                .update(from: src.baseAddress! + order[start + i] * inputSize, count: inputSize)
+                        }
+                    }
+                }
+                for i in 0..<n { batchLabels[i] = train.labels[order[start + i]] }
+                let loss = batchImages.withUnsafeBufferPointer { x in
+                    batchLabels.withUnsafeBufferPointer { y in
+                        network.trainStep(input: x.baseAddress!, labels: y.baseAddress!, batch: n,
+                                          optimizer: optimizer, klAveraging: config.klAveraging, context: &context)
+                    }
+                }
+                guard loss.total.isFinite else {
+                    record.status = .failed
+                    record.failure = "non-finite loss (\(loss.total)) at epoch \(epoch), step \(step + 1)"
+                    break epochLoop
+                }
+                lossSum += loss.total; ceSum += loss.crossEntropy; klSum += loss.kl
+                if step % 25 == 0 || step == steps - 1 {
+                    progress(.step(epoch: epoch, step: step + 1, of: steps, loss: lossSum / Double(step + 1)))
+                }
+            }
+            let validation = network.accuracy(images: splits.validation.images, labels: splits.validation.labels)
+            let entry = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(steps),
+                                    trainCrossEntropy: ceSum / Double(steps), kl: klSum / Double(steps),
+                                    valAccuracy: validation, seconds: Date().timeIntervalSince(epochStart))
+            record.epochs.append(entry)
+            progress(.epochFinished(entry))
+            if validation > record.bestValidationAccuracy || record.bestEpoch == 0 {
+                record.bestValidationAccuracy = validation
+                record.bestEpoch = epoch
+                best = ParameterSnapshot(network)
+            }
+        }
+        best.restore(into: network)
+        record.testAccuracy = network.accuracy(images: splits.test.images, labels: splits.test.labels)
+        record.secondsTotal = Date().timeIntervalSince(started)
+        return record
+    }
+}
+
+/// A copy of every parameter value and mask of a network (the in-memory checkpoint).
+struct ParameterSnapshot {
+    var values: [[Float]]
+    var masks: [[Float]]
+
+    init(_ network: Network) {
+        values = network.allParameters.map(\.value.array)
+        masks = network.noiseLayers.map(\.mask)
+    }
+
+    func restore(into network: Network) {
+        for (p, v) in zip(network.allParameters, values) { p.value.copy(from: v) }
+        for (layer, m) in zip(network.noiseLayers, masks) { layer.mask = m }
+    }
+}
+
+/// Fisher–Yates with an explicit generator (Swift's `shuffle` may change between versions).
+func shuffle(_ a: inout [Int], using rng: inout Xoshiro256) {
+    guard a.count > 1 else { return }
+    for i in stride(from: a.count - 1, to: 0, by: -1) {
+        let j = Int(rng.next() % UInt64(i + 1))
+        a.swapAt(i, j)
+    }
+}

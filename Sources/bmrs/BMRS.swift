@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct BMRS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bmrs",
+        abstract: "Bayesian Model Reduction for Structured pruning: train, prune, compare.",
+        version: "0.1.0",
+        subcommands: [Train.self, DataCommand.self, Bench.self]
+    )
+}
