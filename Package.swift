@@ -32,14 +32,17 @@ let package = Package(
         .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets"]),
         // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
         .target(name: "Analysis"),
+        // Cairo canvas (PNG/PDF) and figures drawn from plain values.
+        .target(name: "Rendering", dependencies: ["CCairo"]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
             "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], resources: [.copy("Goldens")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"]),
+        .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore"]),
