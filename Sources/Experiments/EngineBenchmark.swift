@@ -60,6 +60,41 @@ public struct EngineBenchmark {
                       peakSgemmGFLOPPerSecond: EngineBenchmark.peakSgemm(), blasCore: BLAS.coreName)
     }
 
+    /// Seconds per step spent in each layer's forward and backward, over `steps` steps.
+    public func layerProfile(network kind: NetworkSpec.Kind, steps: Int = 200) -> [(layer: String, forward: Double, backward: Double)] {
+        let spec: NetworkSpec = kind == .mlp ? .mlp() : .lenet5()
+        var rng = Xoshiro256(seed: 42)
+        let images = (0..<(batchSize * 1024)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
+        let labels = (0..<batchSize).map { _ in Int32(rng.next() % 10) }
+        let network = Network(spec: spec, maxBatch: batchSize, rng: &rng)
+        var context = StepContext(training: true, noise: UniformStream(key: 1))
+        var forward = [Double](repeating: 0, count: network.layers.count)
+        var backward = forward
+        var grad = [Float](repeating: 0, count: batchSize * 10)
+        for _ in 0..<steps {
+            var x = images.withUnsafeBufferPointer { $0.baseAddress! }
+            for (i, layer) in network.layers.enumerated() {
+                let t = Date()
+                x = layer.forward(x, batch: batchSize, context: &context)
+                forward[i] += Date().timeIntervalSince(t)
+            }
+            _ = labels.withUnsafeBufferPointer { y in grad.withUnsafeMutableBufferPointer { g in
+                softmaxCrossEntropy(logits: x, labels: y.baseAddress!, batch: batchSize, classes: 10, gradient: g.baseAddress!)
+            } }
+            var g = grad.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
+            for (i, layer) in network.layers.enumerated().reversed() {
+                let t = Date()
+                let next = layer.backward(g, batch: batchSize, needInputGradient: i > 0)
+                backward[i] += Date().timeIntervalSince(t)
+                guard let next else { break }
+                g = next
+            }
+        }
+        return network.layers.enumerated().map { i, layer in
+            ("\(i) \(type(of: layer))", forward[i] / Double(steps), backward[i] / Double(steps))
+        }
+    }
+
     /// Best of a few 1024³ sgemm calls at the current thread count, in GFLOP/s.
     public static func peakSgemm(size n: Int = 1024, repeats: Int = 5) -> Double {
         let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)

@@ -36,7 +36,9 @@ public final class Activation: Layer {
         let n = batch * inputSize, y = output.pointer, dx = inputGradient.pointer
         switch function {
         case .tanh: for i in 0..<n { dx[i] = dy[i] * (1 - y[i] * y[i]) }
-        case .relu: for i in 0..<n { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        case .relu:
+            // Load dy unconditionally: a conditional load compiles to a branch per element.
+            for i in 0..<n { let g = dy[i]; dx[i] = y[i] > 0 ? g : 0 }
         }
         return UnsafePointer(dx)
     }

@@ -82,6 +82,11 @@ public final class Network {
             }
         }
         self.groups = groups
+        for (previous, layer) in zip(built, built.dropFirst()) {
+            if let noise = layer as? NoiseLayer, let activation = previous as? Activation, activation.function == .relu {
+                noise.inputIsRectified = true
+            }
+        }
         for layer in built { layer.allocate(maxBatch: maxBatch) }
         logitGradient = FloatBuffer(count: maxBatch * classes)
     }

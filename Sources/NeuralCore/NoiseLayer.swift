@@ -26,6 +26,11 @@ public final class NoiseLayer: Layer {
     /// 1 keeps a structure, 0 prunes it (θ forced to 0).
     public var mask: [Float]
     public var enabled = true
+    /// Set when the layer's input comes straight from a ReLU. Then an input element that
+    /// is exactly 0 gives y = 0 and no μ/σ gradient whatever θ is, and its dL/dx is
+    /// discarded by the ReLU's backward pass; so runs of zero inputs skip the sampling
+    /// (θ and dL/dx are stored as 0 there). Results are identical; only work is saved.
+    public var inputIsRectified = false
 
     public var inputSize: Int { units * planeSize }
     public var outputSize: Int { inputSize }
@@ -101,7 +106,10 @@ public final class NoiseLayer: Layer {
                 for n in 0..<batch { sampleNoiseRow(offset: n * units, units: units, c, b) }
             default:
                 let block = batch * planeSize
-                for s in 0..<units { sampleNoiseBlock(offset: s * block, count: block, structure: s, c, b) }
+                for s in 0..<units {
+                    sampleNoiseBlock(offset: s * block, count: block, structure: s, c, b,
+                                     skipZeroRuns: inputIsRectified)
+                }
             }
         }
         return UnsafePointer(y)
@@ -246,12 +254,15 @@ func sampleNoiseRow(offset: Int, units: Int, _ c: StructureCoefficients.Pointers
     }
     for j in 0..<units { element(j, tails: false) }
     for j in 0..<units where normalQuantileNeedsTail(noiseGamma(u[j], c.cdfAlpha[j], c.z[j])) {
-        element(j, tails: true)
+        withoutVectorizing { element(j, tails: true) }
     }
 }
 
 // One conv channel's block (all examples, all positions) sharing structure s's coefficients.
-func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
+// With `skipZeroRuns`, chunks whose inputs are all exactly 0 are written as zeros (see
+// `NoiseLayer.inputIsRectified`).
+func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureCoefficients.Pointers,
+                      _ b: SampleBuffers, skipZeroRuns: Bool) {
     let u = b.uniforms + offset, theta = b.theta + offset
     let dMu = b.thetaDMu + offset, dSigma = b.thetaDSigma + offset
     let x = b.x + offset, y = b.y + offset
@@ -264,11 +275,33 @@ func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureC
         theta[e] = r.theta; dMu[e] = r.dMu; dSigma[e] = r.dSigma
         y[e] = x[e] * r.theta
     }
-    for e in 0..<count { element(e, tails: false) }
+    if skipZeroRuns {
+        let chunk = 64
+        var start = 0
+        while start < count {
+            let end = min(start + chunk, count)
+            var bits: UInt32 = 0
+            for e in start..<end { bits |= x[e].bitPattern }
+            if bits == 0 {
+                for e in start..<end { theta[e] = 0; dMu[e] = 0; dSigma[e] = 0; y[e] = 0 }
+            } else {
+                for e in start..<end { element(e, tails: false) }
+            }
+            start = end
+        }
+    } else {
+        for e in 0..<count { element(e, tails: false) }
+    }
     for e in 0..<count where normalQuantileNeedsTail(noiseGamma(u[e], cdfAlpha, z)) {
-        element(e, tails: true)
+        withoutVectorizing { element(e, tails: true) }
     }
 }
+
+/// Runs `body` behind a call the optimiser cannot inline, so that the rare-path loops
+/// above stay scalar scans: if-converted and vectorised, they would compute the full
+/// element for every lane and double the cost of the layer (measured).
+@inline(never)
+func withoutVectorizing(_ body: () -> Void) { body() }
 
 /// γ = clamp(Φ(α) + u·Z, ε, 1 − ε), exactly as `noiseElement` forms it.
 @inline(__always)

@@ -15,6 +15,8 @@ struct Bench: ParsableCommand {
     var images: Int = 48_000
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+    @Flag(help: "Also print the time per step of each layer's forward and backward pass.")
+    var layers = false
 
     func run() throws {
         let kinds = try networks.split(separator: ",").map { name -> NetworkSpec.Kind in
@@ -26,6 +28,14 @@ struct Bench: ParsableCommand {
         let threadCounts = try threads.split(separator: ",").map { t -> Int in
             guard let n = Int(t), n >= 1 else { throw ValidationError("--threads: expected positive integers, got '\(t)'") }
             return n
+        }
+        if layers {
+            BLAS.setThreads(threadCounts[0])
+            for kind in kinds {
+                for (name, f, b) in EngineBenchmark().layerProfile(network: kind) {
+                    print(String(format: "%-24@ forward %8.1f µs  backward %8.1f µs", name as NSString, f * 1e6, b * 1e6))
+                }
+            }
         }
         var bench = EngineBenchmark()
         bench.trainImages = images

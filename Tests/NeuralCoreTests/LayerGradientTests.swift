@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeuralCore
+import NoiseStatistics
 
 @Suite("Layer gradients against central differences")
 struct LayerGradientTests {
@@ -194,5 +195,63 @@ struct LossAndNetworkTests {
         let relative = (diffNorm / numNorm).squareRoot()
         #expect(numNorm > 0)
         #expect(relative < 3e-2, "\(spec): relative gradient error \(relative)")
+    }
+}
+
+@Suite("Noise layer shortcuts")
+struct NoiseShortcutTests {
+    /// Skipping runs of zero inputs after a ReLU must not change the output, the μ/σ
+    /// gradients, or the gradient that survives the ReLU.
+    @Test func skippingZeroRunsAfterReLUChangesNothing() {
+        var rng = Xoshiro256(seed: 12)
+        let planes = 3, plane = 200, batch = 2
+        var x = randomArray(planes * batch * plane, -1, 1, &rng)
+        for i in 0..<x.count where (i / 70) % 2 == 0 { x[i] = 0 }  // long zero runs, as ReLU gives
+        for i in x.indices { x[i] = max(x[i], 0) }
+        let dy = randomArray(x.count, -1, 1, &rng)
+        func run(skip: Bool) -> (y: [Float], dx: [Float], dMu: [Float], dLogSigma: [Float]) {
+            let layer = NoiseLayer(units: planes, planeSize: plane, layout: .channelMajor)
+            for s in 0..<planes { layer.mu.value[s] = -0.3 * Float(s); layer.logSigma.value[s] = -1 }
+            layer.inputIsRectified = skip
+            layer.allocate(maxBatch: batch)
+            var context = StepContext(training: true, noise: UniformStream(key: 99))
+            let y = x.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: layer.forward($0.baseAddress!, batch: batch, context: &context), count: x.count))
+            }
+            let dxRaw = dy.withUnsafeBufferPointer {
+                Array(UnsafeBufferPointer(start: layer.backward($0.baseAddress!, batch: batch, needInputGradient: true)!, count: x.count))
+            }
+            let dx = zip(dxRaw, x).map { $1 > 0 ? $0 : 0 }  // what the ReLU's backward passes on
+            return (y, dx, layer.mu.gradient.array, layer.logSigma.gradient.array)
+        }
+        let full = run(skip: false), skipped = run(skip: true)
+        #expect(full.y == skipped.y)
+        #expect(full.dx == skipped.dx)
+        #expect(full.dMu == skipped.dMu)
+        #expect(full.dLogSigma == skipped.dLogSigma)
+        #expect(full.dMu.contains { $0 != 0 })
+    }
+
+    @Test func fastMathAccuracy() {
+        for i in 1...2000 {
+            let x = Float(i) / 2001
+            #expect(abs(Double(fastLog(x)) - Foundation.log(Double(x))) <= 3e-7 * max(1, abs(Foundation.log(Double(x)))))
+            let e = Float(i - 1000) / 50
+            #expect(abs(Double(fastExp(e)) - Foundation.exp(Double(e))) <= 3e-7 * Foundation.exp(Double(e)))
+            #expect(abs(Double(fastTanh(e / 4)) - Foundation.tanh(Double(e / 4))) <= 3e-7)
+            #expect(abs(Double(fastSqrt(x * 30)) - Double(x * 30).squareRoot()) <= 3e-7 * Double(x * 30).squareRoot())
+        }
+        // Φ⁻¹ over the sampling range, central and tail branches, against Float64.
+        for i in 0...4000 {
+            // Compare at the Float32 γ actually passed in: near γ = 1 the rounding of γ
+            // itself moves Φ⁻¹ by up to ~1e-3, the same in any Float32 implementation.
+            let g = Double(Float(1e-5 + (1 - 2e-5) * Double(i) / 4000))
+            let exact = normalQuantile(g)
+            let got = Double(fastNormalQuantile(Float(g)))
+            #expect(abs(got - exact) <= 2e-6 * max(1, abs(exact)), "Φ⁻¹(\(g)): \(got) vs \(exact)")
+            if !normalQuantileNeedsTail(Float(g)) {
+                #expect(abs(Double(fastNormalQuantileCentral(Float(g))) - exact) <= 2e-6 * max(1, abs(exact)))
+            }
+        }
     }
 }
