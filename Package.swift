@@ -54,8 +54,9 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
+        .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
     ],
     swiftLanguageModes: [.v6]
 )

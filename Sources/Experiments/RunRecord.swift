@@ -1,4 +1,5 @@
 import Foundation
+import BayesianPruning
 import Datasets
 
 /// The record one training run writes as `run.json` (see README, "Run record").
@@ -15,8 +16,18 @@ public struct RunRecord: Codable, Sendable {
     /// Epoch (1-based) whose checkpoint had the best validation accuracy; 0 = initial weights.
     public var bestEpoch = 0
     public var bestValidationAccuracy = 0.0
-    /// Test accuracy of the best-validation checkpoint.
+    /// Test accuracy of the best-validation checkpoint, evaluated after reloading it
+    /// from its checkpoint file (no cached E[θ]).
     public var testAccuracy = 0.0
+    /// Compression of the reported checkpoint by this project's count and by the released
+    /// code's count (SPEC §6); `compression` is the one `config` selects.
+    public var compression: CompressionReport?
+    public var compressionStandard: CompressionReport?
+    public var compressionReleased: CompressionReport?
+    /// Structures that were pruned at one compression step and kept at a later one.
+    public var unitsCameBack = 0
+    /// The compacted network: sizes, FLOPs, agreement with the masked one, speed-up.
+    public var compaction: CompactionReport?
     public var secondsTotal = 0.0
     public var status: Status = .finished
     /// Why the run failed (e.g. a NaN loss), when it did.
@@ -27,12 +38,19 @@ public struct RunRecord: Codable, Sendable {
 
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var epoch: Int
+    /// `train` (main epochs, masks updated) or `finetune` (masks fixed).
+    public var phase: String = "train"
     /// Mean over the epoch's steps of cross-entropy + KL term.
     public var trainLoss: Double
     public var trainCrossEntropy: Double
     public var kl: Double
     public var valAccuracy: Double
     public var seconds: Double
+    /// Masks in force at the end of the epoch (after its compression step), in %.
+    public var neuronCompression: Double = 0
+    public var parameterCompression: Double = 0
+    /// Structures that came back at this epoch's compression step.
+    public var cameBack: Int = 0
 }
 
 public struct DataSummary: Codable, Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import BayesianPruning
 import Datasets
 import NeuralCore
 
@@ -16,7 +17,9 @@ public struct Trainer {
 
     public init(config: TrainingConfig) { self.config = config }
 
-    public func run(splits: DatasetSplits, dataDirectory: String,
+    /// Trains on `splits`. The reported checkpoint is written to `checkpoint` (when given)
+    /// and test accuracy is measured on the network reloaded from it.
+    public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let started = Date()
@@ -32,7 +35,8 @@ public struct Trainer {
 
         var initRNG = Xoshiro256(seed: config.derivedSeed(.initialization))
         let network = Network(spec: spec, maxBatch: max(config.batchSize, config.evaluationBatchSize), rng: &initRNG)
-        network.noiseEnabled = config.method != .plain
+        network.noiseEnabled = config.method.usesNoise
+        let criterion = config.method.criterion(config.effectiveCriteria)
         let optimizer = Adam(parameters: network.parameters, settings: .init(learningRate: config.learningRate))
         var orderRNG = Xoshiro256(seed: config.derivedSeed(.batchOrder))
         var context = StepContext(training: true, noise: UniformStream(key: config.derivedSeed(.noise)))
@@ -53,9 +57,11 @@ public struct Trainer {
         let steps = (train.count + config.batchSize - 1) / config.batchSize
         var order = Array(0..<train.count)
 
-        epochLoop: for epoch in 1...max(config.epochs, 1) where config.epochs > 0 {
+        let totalEpochs = config.epochs + config.finetuneEpochs
+        epochLoop: for epoch in 1...totalEpochs {
             let epochStart = Date()
-            progress(.epochStarted(epoch: epoch, of: config.epochs, steps: steps))
+            let finetune = epoch > config.epochs
+            progress(.epochStarted(epoch: epoch, of: totalEpochs, steps: steps))
             shuffle(&order, using: &orderRNG)
             var lossSum = 0.0, ceSum = 0.0, klSum = 0.0
             for step in 0..<steps {
@@ -86,22 +92,62 @@ public struct Trainer {
                     progress(.step(epoch: epoch, step: step + 1, of: steps, loss: lossSum / Double(step + 1)))
                 }
             }
+            // Continuous pruning (SPEC §5): every `compress_every` main epochs and once
+            // more after the last one; masks stay fixed during fine-tuning.
+            var cameBack = 0
+            if let criterion, !finetune, epoch % config.compressEvery == 0 || epoch == config.epochs {
+                cameBack = updateMasks(network, criterion: criterion)
+                record.unitsCameBack += cameBack
+            }
+            if criterion != nil && config.protocolVariant == .released { zeroPrunedWeights(network) }
             let validation = network.accuracy(images: splits.validation.images, labels: splits.validation.labels)
-            let entry = EpochRecord(epoch: epoch, trainLoss: lossSum / Double(steps),
+            let compression = CompressionReport(network: network, counting: config.parameterCounting)
+            let entry = EpochRecord(epoch: epoch, phase: finetune ? "finetune" : "train",
+                                    trainLoss: lossSum / Double(steps),
                                     trainCrossEntropy: ceSum / Double(steps), kl: klSum / Double(steps),
-                                    valAccuracy: validation, seconds: Date().timeIntervalSince(epochStart))
+                                    valAccuracy: validation, seconds: Date().timeIntervalSince(epochStart),
+                                    neuronCompression: compression.neuronCompression,
+                                    parameterCompression: compression.parameterCompression, cameBack: cameBack)
             record.epochs.append(entry)
             progress(.epochFinished(entry))
-            if validation > record.bestValidationAccuracy || record.bestEpoch == 0 {
+            // Pruning methods report a checkpoint with the final masks: the best validation
+            // epoch of the fine-tuning phase (or the last main epoch without fine-tuning).
+            let eligible = criterion == nil || epoch >= config.epochs
+            if eligible && (validation > record.bestValidationAccuracy || record.bestEpoch == 0 || (criterion != nil && epoch == config.epochs)) {
                 record.bestValidationAccuracy = validation
                 record.bestEpoch = epoch
                 best = ParameterSnapshot(network)
             }
         }
         best.restore(into: network)
-        record.testAccuracy = network.accuracy(images: splits.test.images, labels: splits.test.labels)
+        // Reload the reported checkpoint from its bytes (a file when asked) and measure there.
+        let bytes = try Checkpoint.encode(network)
+        if let checkpoint { try AtomicFile.write(bytes, to: checkpoint) }
+        let reloaded = try Checkpoint.decode(bytes, path: checkpoint?.path ?? "checkpoint (in memory)",
+                                             maxBatch: config.evaluationBatchSize)
+        record.testAccuracy = reloaded.accuracy(images: splits.test.images, labels: splits.test.labels)
+        let standard = CompressionReport(network: reloaded, counting: .standard)
+        let released = CompressionReport(network: reloaded, counting: .released)
+        record.compressionStandard = standard
+        record.compressionReleased = released
+        record.compression = config.parameterCounting == .released ? released : standard
+        let compact = Compaction.compact(reloaded, maxBatch: config.evaluationBatchSize)
+        record.compaction = CompactionReport(masked: reloaded, compact: compact, images: splits.test.images,
+                                             count: splits.test.count, repeats: 2)
         record.secondsTotal = Date().timeIntervalSince(started)
         return record
+    }
+
+    /// Recomputes the masks from the current posterior (threshold rule, or the matched
+    /// percentile); with sticky masks a pruned structure stays pruned. Returns how many
+    /// structures came back.
+    private func updateMasks(_ network: Network, criterion: any PruningCriterion) -> Int {
+        let statistics = Structures.statistics(network)
+        var decision = config.matchedPrunedFraction.map {
+            PruningDecision(criterion: criterion, statistics: statistics, fraction: $0)
+        } ?? PruningDecision(criterion: criterion, statistics: statistics)
+        if config.stickyMasks { decision.intersect(with: Structures.keepFlags(network)) }
+        return Structures.apply(decision.keep, to: network)
     }
 }
 

@@ -1,3 +1,4 @@
+import BayesianPruning
 import Datasets
 import NeuralCore
 
@@ -6,8 +7,25 @@ import NeuralCore
 public struct TrainingConfig: Codable, Hashable, Sendable {
     public var dataset: DatasetName = .fashionMNIST
     public var network: NetworkSpec = .mlp()
-    /// `none` (noise layers trained, nothing pruned) or `plain` (noise off: the paper's None row).
-    public var method: TrainingMethod = .none
+    /// `none`, `plain`, or a criterion applied continuously (SPEC §5).
+    public var method: PruningMethod = .none
+    /// Thresholds and BMRS_N's constant (SPEC §2 defaults).
+    public var criteria = CriterionSettings()
+    /// Apply the rule after every `compress_every` main epochs (and once more at the end).
+    public var compressEvery = 1
+    /// Epochs after the last pruning step with masks fixed (SPEC §5: 10).
+    public var finetuneEpochs = 10
+    /// Keep pruned structures pruned (default: masks are recomputed from the current
+    /// posterior each time, so a structure can come back, as in the authors' code).
+    public var stickyMasks = false
+    /// `released` reproduces the authors' code where it differs from our defaults: BMRS_N
+    /// without 2π, in-place zeroing of pruned units' weights after every epoch, and their
+    /// parameter count (SPEC §2, §5, §6).
+    public var protocolVariant: ProtocolVariant = .standard
+    /// Matched compression (SPEC §5): cut at the percentile that prunes this fraction of
+    /// structures (BMRS_N's final neuron compression for the same seed) instead of the
+    /// criterion's threshold. nil: the threshold rule.
+    public var matchedPrunedFraction: Double?
     public var seed: UInt64 = 1000
     public var epochs: Int = 50
     public var batchSize: Int = 32
@@ -29,7 +47,11 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         func fail(_ field: String, _ expected: String, _ got: Any) throws {
             throw ConfigError(field: field, expected: expected, found: "\(got)")
         }
-        if epochs < 0 { try fail("epochs", "≥ 0", epochs) }
+        if epochs < 1 { try fail("epochs", "≥ 1", epochs) }
+        if finetuneEpochs < 0 { try fail("finetune_epochs", "≥ 0", finetuneEpochs) }
+        if compressEvery < 1 { try fail("compress_every", "≥ 1", compressEvery) }
+        if let f = matchedPrunedFraction, !(f >= 0 && f <= 1) { try fail("matched_pruned_fraction", "in [0, 1]", f) }
+        if matchedPrunedFraction != nil && !method.prunes { try fail("matched_pruned_fraction", "a pruning method", method) }
         if batchSize < 1 { try fail("batch_size", "≥ 1", batchSize) }
         if !(learningRate > 0) { try fail("learning_rate", "> 0", learningRate) }
         if !(validationFraction > 0 && validationFraction < 1) { try fail("validation_fraction", "in (0, 1)", validationFraction) }
@@ -51,12 +73,21 @@ public enum SeedPurpose: UInt64, Sendable {
     case dataSplit = 1, initialization = 2, batchOrder = 3, noise = 4
 }
 
-/// How the noise layers take part in training (SPEC §5's two baselines).
-public enum TrainingMethod: String, Codable, Hashable, Sendable, CaseIterable {
-    /// Noise layers trained (θ sampled, KL in the loss), nothing pruned.
-    case none
-    /// Noise layers switched off (θ ≡ 1, no KL): the authors' `--disable_pruning`, the paper's None row.
-    case plain
+/// Our defaults, or the authors' released code's behaviour where it differs.
+public enum ProtocolVariant: String, Codable, Hashable, Sendable, CaseIterable {
+    case standard, released
+}
+
+extension TrainingConfig {
+    /// Criterion settings in force (the released protocol uses the released BMRS_N constant).
+    public var effectiveCriteria: CriterionSettings {
+        var c = criteria
+        if protocolVariant == .released { c.bmrsNConstant = .released }
+        return c
+    }
+
+    /// The parameter count reported as the run's compression.
+    public var parameterCounting: ParameterCounting { protocolVariant == .released ? .released : .standard }
 }
 
 public struct ConfigError: Error, CustomStringConvertible, Sendable {

@@ -5,6 +5,7 @@ import NeuralCore
 /// One `bmrs train` invocation: find and load the data, train, write `run.json` atomically.
 public enum TrainingSession {
     public static let recordFileName = "run.json"
+    public static let checkpointFileName = "checkpoint.bin"
 
     public static func loadData(for config: TrainingConfig, locator: DataLocator) throws -> (DatasetSplits, URL) {
         let directory = try locator.locate(config.dataset)
@@ -19,7 +20,9 @@ public enum TrainingSession {
                            progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let (splits, directory) = try loadData(for: config, locator: locator)
-        let record = try Trainer(config: config).run(splits: splits, dataDirectory: directory.path, progress: progress)
+        let record = try Trainer(config: config).run(
+            splits: splits, dataDirectory: directory.path,
+            checkpoint: output.appendingPathComponent(checkpointFileName), progress: progress)
         try AtomicFile.writeJSON(record, to: output.appendingPathComponent(recordFileName))
         return record
     }
@@ -28,12 +31,14 @@ public enum TrainingSession {
 /// A plain-text table of run records for the terminal.
 public enum ResultTable {
     public static func render(_ records: [RunRecord]) -> String {
-        let header = ["dataset", "network", "method", "seed", "epochs", "best val %", "test %", "seconds"]
+        let header = ["dataset", "network", "method", "seed", "epochs", "best val %", "test %", "neurons pruned %", "params removed %", "seconds"]
         let rows = records.map { r -> [String] in
-            [r.config.dataset.rawValue, r.config.network.description, r.config.method.rawValue,
+            [r.config.dataset.rawValue, r.config.network.description, r.config.method.description,
              "\(r.config.seed)", "\(r.epochs.count)",
              String(format: "%.2f", 100 * r.bestValidationAccuracy),
              r.status == .failed ? "failed" : String(format: "%.2f", 100 * r.testAccuracy),
+             String(format: "%.2f", r.compression?.neuronCompression ?? 0),
+             String(format: "%.2f", r.compression?.parameterCompression ?? 0),
              String(format: "%.1f", r.secondsTotal)]
         }
         let all = [header] + rows

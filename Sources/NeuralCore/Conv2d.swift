@@ -55,6 +55,7 @@ public final class Conv2d: Layer {
         im2col(x, columns.pointer, g)
         let m = batch * g.outHeight * g.outWidth
         for c in 0..<outChannels { (output.pointer + c * m).update(repeating: bias.value[c], count: m) }
+        guard g.rows > 0, outChannels > 0 else { return UnsafePointer(output.pointer) }
         BLAS.gemm(m: outChannels, n: m, k: g.rows, a: weight.value.pointer, lda: g.rows,
                   b: columns.pointer, ldb: m, beta: 1, c: output.pointer, ldc: m)
         return UnsafePointer(output.pointer)

@@ -55,6 +55,7 @@ func denseForward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
                   w: UnsafePointer<Float>, b: UnsafePointer<Float>,
                   batch: Int, inputs: Int, outputs: Int) {
     for n in 0..<batch { (y + n * outputs).update(from: b, count: outputs) }
+    guard inputs > 0, outputs > 0 else { return }  // a fully pruned neighbour (compacted networks)
     BLAS.gemm(transB: true, m: batch, n: outputs, k: inputs,
               a: x, lda: inputs, b: w, ldb: inputs, beta: 1, c: y, ldc: outputs)
 }
@@ -65,6 +66,10 @@ func denseBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Fl
                    db: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
                    x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                    batch: Int, inputs: Int, outputs: Int) {
+    guard inputs > 0, outputs > 0 else {
+        if let dx, inputs > 0 { dx.update(repeating: 0, count: batch * inputs) }
+        return
+    }
     BLAS.gemm(transA: true, m: outputs, n: inputs, k: batch,
               a: dy, lda: outputs, b: x, ldb: inputs, beta: 1, c: dw, ldc: inputs)
     for n in 0..<batch {

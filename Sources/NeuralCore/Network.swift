@@ -61,10 +61,32 @@ public final class Network {
 
     /// Builds `spec` with PyTorch-default init drawn from `rng` (SPEC §3), buffers for
     /// batches of up to `maxBatch`.
-    public init(spec: NetworkSpec, maxBatch: Int, rng: inout Xoshiro256) {
-        self.spec = spec
+    public convenience init(spec: NetworkSpec, maxBatch: Int, rng: inout Xoshiro256) {
+        self.init(layers: NetworkBuilder.layers(for: spec, rng: &rng), spec: spec, maxBatch: maxBatch)
+    }
+
+    /// Rebuilds a network from layer descriptions (values zero; a checkpoint fills them).
+    public convenience init(descriptors: [LayerDescriptor], spec: NetworkSpec?, maxBatch: Int) {
+        var counts: [String: Int] = [:]
+        let layers = descriptors.map { d -> any Layer in
+            let base: String
+            switch d {
+            case .dense: base = "fc"
+            case .conv2d: base = "conv"
+            case .noise: base = "noise"
+            default: base = "layer"
+            }
+            counts[base, default: 0] += 1
+            return d.makeLayer(name: "\(base)\(counts[base]!)")
+        }
+        self.init(layers: layers, spec: spec, maxBatch: maxBatch)
+    }
+
+    /// A network from already built layers (e.g. a compacted one). `spec` describes the
+    /// family it came from, when there is one.
+    public init(layers built: [any Layer], spec: NetworkSpec?, maxBatch: Int) {
+        self.spec = spec ?? NetworkSpec(kind: .mlp)
         self.maxBatch = maxBatch
-        let built = NetworkBuilder.layers(for: spec, rng: &rng)
         layers = built
         noiseLayers = built.compactMap { $0 as? NoiseLayer }
         var groups: [PrunableGroup] = []
@@ -179,6 +201,22 @@ public final class Network {
             let n = min(maxBatch, count - start)
             let logits = forward(images + start * inputSize, batch: n, context: &context)
             result += argmaxRows(logits, batch: n, classes: classes)
+            start += n
+        }
+        return result
+    }
+
+    /// Logits (count × 10) in evaluation mode, in chunks of `maxBatch`.
+    public func logits(_ images: UnsafePointer<Float>, count: Int) -> [Float] {
+        let inputSize = layers[0].inputSize
+        var context = StepContext.evaluation
+        var result = [Float]()
+        result.reserveCapacity(count * classes)
+        var start = 0
+        while start < count {
+            let n = min(maxBatch, count - start)
+            let out = forward(images + start * inputSize, batch: n, context: &context)
+            result += UnsafeBufferPointer(start: out, count: n * classes)
             start += n
         }
         return result

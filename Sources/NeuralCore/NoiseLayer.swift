@@ -8,7 +8,7 @@ import NoiseStatistics
 ///   μ and log σ through γ, Φ⁻¹ and the clamps (zero where a clamp is active).
 /// - Evaluation: θ = E[θ] (Float64 closed form), recomputed on every call: no stale cache.
 /// - A mask (1 keep, 0 prune) multiplies θ in both modes.
-/// - `enabled == false` makes the layer the identity (the `plain` baseline, SPEC §5).
+/// - `enabled == false` fixes θ ≡ 1 (the `plain` baseline, SPEC §5); the mask still acts.
 ///
 /// μ and log σ are Float32 parameters (init 0 and −5); the per-structure statistics
 /// (α, β, Φ(α), Z, φ terms, E[θ], KL) are computed in Float64.
@@ -88,7 +88,8 @@ public final class NoiseLayer: Layer {
         let y = output.pointer
         let count = batch * inputSize
         guard enabled else {
-            y.update(from: x, count: count)
+            // θ ≡ 1: only the mask acts.
+            if mask.contains(0) { scaleByStructure(x, y, mask, batch: batch) } else { y.update(from: x, count: count) }
             return UnsafePointer(y)
         }
         guard context.training else {
@@ -136,8 +137,9 @@ public final class NoiseLayer: Layer {
         guard let x = lastInput else { preconditionFailure("NoiseLayer.backward before forward") }
         let dx = inputGradient.pointer
         guard enabled else {
-            if needInputGradient { dx.update(from: dy, count: batch * inputSize) }
-            return needInputGradient ? UnsafePointer(dx) : nil
+            guard needInputGradient else { return nil }
+            if mask.contains(0) { scaleByStructure(dy, dx, mask, batch: batch) } else { dx.update(from: dy, count: batch * inputSize) }
+            return UnsafePointer(dx)
         }
         precondition(lastTraining, "NoiseLayer.backward after an evaluation forward")
         let t = theta.pointer, tm = thetaDMu.pointer, ts = thetaDSigma.pointer

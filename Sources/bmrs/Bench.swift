@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import NeuralCore
@@ -17,6 +18,9 @@ struct Bench: ParsableCommand {
     var json = false
     @Flag(help: "Also print the time per step of each layer's forward and backward pass.")
     var layers = false
+    @Flag(help: "Time on synthetic images even when Fashion-MNIST is found.")
+    var synthetic = false
+    @OptionGroup var dataOptions: DataOptions
 
     func run() throws {
         let kinds = try networks.split(separator: ",").map { name -> NetworkSpec.Kind in
@@ -39,6 +43,12 @@ struct Bench: ParsableCommand {
         }
         var bench = EngineBenchmark()
         bench.trainImages = images
+        if !synthetic, (try? dataOptions.locator.locate(.fashionMNIST)) != nil {
+            var rng = Xoshiro256(seed: TrainingConfig().derivedSeed(.dataSplit))
+            let splits = try loadSplits(.fashionMNIST, locator: dataOptions.locator, using: &rng)
+            bench.data = (splits.train, splits.test)
+        }
+        if !json { print("data: \(bench.data == nil ? "synthetic 1×32×32 images" : "Fashion-MNIST (train split, test set)")") }
         var results: [EngineBenchmark.Result] = []
         for kind in kinds {
             for t in threadCounts {

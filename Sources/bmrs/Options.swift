@@ -2,11 +2,18 @@ import ArgumentParser
 import Datasets
 import Foundation
 import NeuralCore
+import BayesianPruning
 import Experiments
+import NoiseStatistics
 
 extension DatasetName: ExpressibleByArgument {}
 extension NetworkSpec.Kind: ExpressibleByArgument {}
-extension TrainingMethod: ExpressibleByArgument {}
+extension PruningMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public static var allValueStrings: [String] { ["none", "plain", "l2", "etheta", "snr", "bmrs-n", "bmrs-u-8", "bmrs-u-4", "bmrs-u-<p>"] }
+}
+extension ProtocolVariant: ExpressibleByArgument {}
+extension BMRSNConstant: ExpressibleByArgument {}
 extension KLAveraging: ExpressibleByArgument {}
 
 /// Where data sets are looked for: `--data-dir`, then BMRS_DATA_DIR, then Debian's path.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BayesianPruning
+import NoiseStatistics
 import Datasets
 import Experiments
 import Foundation
@@ -12,8 +14,26 @@ struct Train: ParsableCommand {
     var dataset: DatasetName = .fashionMNIST
     @Option(help: "Network: mlp or lenet5.")
     var network: NetworkSpec.Kind = .mlp
-    @Option(help: "Method: none (noise layers trained, nothing pruned) or plain (noise off).")
-    var method: TrainingMethod = .none
+    @Option(help: "Method: none (noise trained, nothing pruned), plain (noise off), l2, etheta, snr, bmrs-n, bmrs-u-<p> (p in 1…22; bmrs-u-8, bmrs-u-4 are the paper's).")
+    var method: PruningMethod = .none
+    @Option(help: "Apply the pruning rule every N main epochs (and once more at the end).")
+    var compressEvery: Int = 1
+    @Option(help: "Fine-tuning epochs with masks fixed after the main epochs.")
+    var finetuneEpochs: Int = 10
+    @Flag(help: "Keep pruned structures pruned (default: masks are recomputed each time, units can come back).")
+    var stickyMasks = false
+    @Option(name: .customLong("protocol"), help: "standard, or released: reproduce the authors' code (BMRS_N without 2π, in-place zeroing of pruned weights, their parameter count).")
+    var protocolVariant: ProtocolVariant = .standard
+    @Option(help: "L2 criterion threshold.")
+    var l2Threshold: Double = 0.5
+    @Option(help: "E[θ] criterion threshold.")
+    var ethetaThreshold: Double = 0.1
+    @Option(help: "SNR criterion threshold.")
+    var snrThreshold: Double = 1
+    @Option(help: "BMRS_N constant: seed (with 2π, SPEC formula) or released (the authors' code).")
+    var bmrsNConstant: BMRSNConstant = .seed
+    @Option(help: "Matched compression: a BMRS_N run.json of the same seed; prune the same share of structures by percentile instead of the threshold.")
+    var matchRecord: String?
     @Option(help: "Run seed (split, init, batch order and noise are derived from it).")
     var seed: UInt64 = 1000
     @Option(help: "Training epochs.")
@@ -43,6 +63,9 @@ struct Train: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if hidden < 1 || depth < 0 { throw ValidationError("--hidden must be ≥ 1 and --depth ≥ 0") }
         if let trainLimit, trainLimit < 1 { throw ValidationError("--train-limit must be ≥ 1, got \(trainLimit)") }
+        if compressEvery < 1 { throw ValidationError("--compress-every must be ≥ 1, got \(compressEvery)") }
+        if finetuneEpochs < 0 { throw ValidationError("--finetune-epochs must be ≥ 0, got \(finetuneEpochs)") }
+        if matchRecord != nil && !method.prunes { throw ValidationError("--match-record needs a pruning --method (l2, etheta, snr, …), got \(method)") }
     }
 
     func run() throws {
@@ -56,6 +79,15 @@ struct Train: ParsableCommand {
         config.klAveraging = klAveraging
         config.threads = threads
         config.trainLimit = trainLimit
+        config.compressEvery = compressEvery
+        config.finetuneEpochs = finetuneEpochs
+        config.stickyMasks = stickyMasks
+        config.protocolVariant = protocolVariant
+        config.criteria.l2Threshold = l2Threshold
+        config.criteria.ethetaThreshold = ethetaThreshold
+        config.criteria.snrThreshold = snrThreshold
+        config.criteria.bmrsNConstant = bmrsNConstant
+        if let matchRecord { config.matchedPrunedFraction = try MatchedCompression.prunedFraction(fromRecord: matchRecord) }
         let channels = dataset == .cifar10 ? 3 : 1
         config.network = network == .mlp ? .mlp(inputChannels: channels, hidden: hidden, depth: depth) : .lenet5(channels: channels)
 

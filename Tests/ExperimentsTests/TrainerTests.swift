@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BayesianPruning
 import Datasets
 import NeuralCore
 @testable import Experiments
@@ -22,13 +23,14 @@ func syntheticSplits(train: Int = 192, validation: Int = 64, test: Int = 64, see
     return DatasetSplits(train: make(train), validation: make(validation), test: make(test))
 }
 
-func smallConfig(_ kind: NetworkSpec.Kind = .mlp, method: TrainingMethod = .none, seed: UInt64 = 3) -> TrainingConfig {
+func smallConfig(_ kind: NetworkSpec.Kind = .mlp, method: PruningMethod = .none, seed: UInt64 = 3) -> TrainingConfig {
     var config = TrainingConfig()
     config.network = kind == .mlp ? .mlp(hidden: 16, depth: 2) : .lenet5()
     config.method = method
     config.epochs = 3
     config.seed = seed
     config.batchSize = 16
+    config.finetuneEpochs = 0
     return config
 }
 
@@ -37,6 +39,8 @@ func withoutTimings(_ r: RunRecord) -> RunRecord {
     var r = r
     r.secondsTotal = 0
     r.epochs = r.epochs.map { var e = $0; e.seconds = 0; return e }
+    r.compaction?.secondsMasked = 0
+    r.compaction?.secondsCompact = 0
     return r
 }
 
@@ -132,5 +136,67 @@ struct RunRecordTests {
         try AtomicFile.write(Data("second".utf8), to: url)
         #expect(try String(contentsOf: url, encoding: .utf8) == "second")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["run.json"])
+    }
+}
+
+@Suite("Continuous pruning")
+struct ContinuousPruningTests {
+    @Test(arguments: [PruningMethod.bmrsN, .snr, .bmrsU(precisionBits: 4), .l2])
+    func recordsCompressionAndFineTunes(method: PruningMethod) throws {
+        var config = smallConfig(method: method)
+        config.epochs = 3
+        config.finetuneEpochs = 2
+        config.criteria.l2Threshold = 1.0
+        let record = try Trainer(config: config).run(splits: syntheticSplits(), dataDirectory: "synthetic")
+        #expect(record.status == .finished)
+        #expect(record.epochs.map(\.phase) == ["train", "train", "train", "finetune", "finetune"])
+        // Masks are fixed while fine-tuning.
+        #expect(record.epochs[3].neuronCompression == record.epochs[2].neuronCompression)
+        #expect(record.epochs[4].neuronCompression == record.epochs[2].neuronCompression)
+        #expect(record.bestEpoch >= 3)
+        let c = try #require(record.compression)
+        #expect(abs(c.neuronCompression - record.epochs[2].neuronCompression) < 1e-9)
+        #expect(record.compressionReleased != nil)
+        let compaction = try #require(record.compaction)
+        #expect(compaction.maxLogitDifference <= 1e-4)
+    }
+
+    @Test func matchedCompressionPrunesTheRequestedShare() throws {
+        var config = smallConfig(method: .l2)
+        config.epochs = 2
+        config.matchedPrunedFraction = 0.5
+        let record = try Trainer(config: config).run(splits: syntheticSplits(), dataDirectory: "synthetic")
+        let c = try #require(record.compression)
+        #expect(c.prunedStructures == c.structures / 2)
+    }
+
+    @Test func stickyMasksNeverBringUnitsBack() throws {
+        var config = smallConfig(method: .snr)
+        config.epochs = 4
+        config.stickyMasks = true
+        config.criteria.snrThreshold = 3
+        let record = try Trainer(config: config).run(splits: syntheticSplits(), dataDirectory: "synthetic")
+        #expect(record.unitsCameBack == 0)
+        let pruned = record.epochs.map(\.neuronCompression)
+        #expect(zip(pruned, pruned.dropFirst()).allSatisfy { $0 <= $1 }, "\(pruned)")
+    }
+
+    @Test func releasedProtocolZeroesPrunedWeights() throws {
+        var config = smallConfig(method: .snr)
+        config.epochs = 2
+        config.protocolVariant = .released
+        config.matchedPrunedFraction = 0.3
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bmrs-released-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ckpt = dir.appendingPathComponent("checkpoint.bin")
+        let record = try Trainer(config: config).run(splits: syntheticSplits(), dataDirectory: "synthetic", checkpoint: ckpt)
+        #expect(record.compression == record.compressionReleased)
+        let net = try Checkpoint.load(ckpt)
+        let group = net.groups[0]
+        let fc1 = group.producer as! Dense
+        for s in 0..<group.noise.units where group.noise.mask[s] == 0 {
+            #expect((0..<fc1.inputSize).allSatisfy { fc1.weight.value[s * fc1.inputSize + $0] == 0 })
+        }
+        #expect(group.noise.mask.contains(0))
     }
 }

@@ -1,1 +1,0 @@
-// Criteria, masks, compression accounting (issue 8).

@@ -1,0 +1,98 @@
+import NoiseStatistics
+
+/// How a run treats its noise layers and which structures it prunes (SPEC §2, §5).
+/// Written in configs and records as its string form (`none`, `plain`, `l2`, `etheta`,
+/// `snr`, `bmrs-n`, `bmrs-u-8`, `bmrs-u-4`, any `bmrs-u-<p>` with p in 1…22).
+public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Noise layers trained (θ sampled, KL in the loss), nothing pruned.
+    case none
+    /// Noise layers off (θ ≡ 1, no KL): the authors' `--disable_pruning`, the paper's None row.
+    case plain
+    case l2, etheta, snr, bmrsN
+    case bmrsU(precisionBits: Int)
+
+    public static let paperMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+
+    public init?(_ text: String) {
+        switch text.lowercased() {
+        case "none": self = .none
+        case "plain": self = .plain
+        case "l2": self = .l2
+        case "etheta", "e-theta", "expected-theta": self = .etheta
+        case "snr": self = .snr
+        case "bmrs-n", "bmrsn", "bmrs_n": self = .bmrsN
+        default:
+            let t = text.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard t.hasPrefix("bmrs-u-"), let p = Int(t.dropFirst("bmrs-u-".count)),
+                  BMRSUCriterion.precisions.contains(p) else { return nil }
+            self = .bmrsU(precisionBits: p)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .plain: "plain"
+        case .l2: "l2"
+        case .etheta: "etheta"
+        case .snr: "snr"
+        case .bmrsN: "bmrs-n"
+        case .bmrsU(let p): "bmrs-u-\(p)"
+        }
+    }
+
+    /// Name as the paper writes it, for tables.
+    public var displayName: String {
+        switch self {
+        case .none: "None (noise)"
+        case .plain: "None"
+        case .l2: "L2"
+        case .etheta: "E[θ]"
+        case .snr: "SNR"
+        case .bmrsN: "BMRS_N"
+        case .bmrsU(let p): "BMRS_U-\(p)"
+        }
+    }
+
+    public var usesNoise: Bool { self != .plain }
+    public var prunes: Bool { self != .none && self != .plain }
+    public var isThresholdless: Bool {
+        switch self { case .bmrsN, .bmrsU: true; default: false }
+    }
+
+    public func criterion(_ settings: CriterionSettings = CriterionSettings()) -> (any PruningCriterion)? {
+        switch self {
+        case .none, .plain: nil
+        case .l2: L2Criterion(threshold: settings.l2Threshold)
+        case .etheta: ExpectedThetaCriterion(threshold: settings.ethetaThreshold)
+        case .snr: SNRCriterion(threshold: settings.snrThreshold)
+        case .bmrsN: BMRSNCriterion(constant: settings.bmrsNConstant)
+        case .bmrsU(let p): BMRSUCriterion(precisionBits: p)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let method = PruningMethod(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "unknown method '\(text)': expected none, plain, l2, etheta, snr, bmrs-n or bmrs-u-<1…22>"))
+        }
+        self = method
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// Thresholds and constants of the criteria, overridable (SPEC §2 defaults).
+public struct CriterionSettings: Codable, Hashable, Sendable {
+    public var l2Threshold = 0.5
+    public var ethetaThreshold = 0.1
+    public var snrThreshold = 1.0
+    public var bmrsNConstant: BMRSNConstant = .seed
+    public init() {}
+}
+
+extension BMRSNConstant: Codable {}

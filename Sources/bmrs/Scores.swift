@@ -1,0 +1,69 @@
+import ArgumentParser
+import BayesianPruning
+import Foundation
+import NeuralCore
+import NoiseStatistics
+
+struct Scores: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print every criterion's scores and default decisions, for (μ, log σ) cases or a trained checkpoint.")
+
+    @Argument(help: "JSON file with a \"cases\" array of {\"mu\", \"logsigma\"} (the shape of shared/reference/bmrs_vectors.json).")
+    var cases: String?
+    @Option(help: "A checkpoint written by `bmrs train` (checkpoint.bin): print scores per layer and structure.")
+    var checkpoint: String?
+    @Option(help: "E[θ] threshold of the default rule.")
+    var ethetaThreshold: Double = 0.1
+    @Option(help: "SNR threshold of the default rule.")
+    var snrThreshold: Double = 1
+    @Option(help: "L2 threshold of the default rule (checkpoints).")
+    var l2Threshold: Double = 0.5
+
+    func validate() throws {
+        if (cases == nil) == (checkpoint == nil) {
+            throw ValidationError("give either a cases file or --checkpoint FILE")
+        }
+    }
+
+    func run() throws {
+        var settings = CriterionSettings()
+        settings.ethetaThreshold = ethetaThreshold
+        settings.snrThreshold = snrThreshold
+        settings.l2Threshold = l2Threshold
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        if let cases {
+            let rows = try PosteriorCases.load(URL(fileURLWithPath: cases)).map { PosteriorScores($0, settings: settings) }
+            guard !rows.contains(where: { $0.values.contains { $0.isNaN } }) else {
+                throw ValidationError("internal error: a statistic came out NaN")
+            }
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        } else if let checkpoint {
+            let network = try Checkpoint.load(URL(fileURLWithPath: checkpoint))
+            let statistics = Structures.statistics(network)
+            let layers = statistics.enumerated().map { g, structures in
+                CheckpointLayerScores(layer: g + 1, structures: structures.enumerated().map { s, st in
+                    CheckpointStructureScores(index: s, kept: network.groups[g].noise.mask[s] != 0, l2: st.incomingNorm,
+                                              pruneL2: st.incomingNorm <= settings.l2Threshold,
+                                              scores: PosteriorScores(st.posterior, settings: settings))
+                })
+            }
+            print(String(decoding: try encoder.encode(layers), as: UTF8.self))
+        }
+    }
+}
+
+struct CheckpointLayerScores: Encodable {
+    var layer: Int
+    var structures: [CheckpointStructureScores]
+}
+
+struct CheckpointStructureScores: Encodable {
+    var index: Int
+    var kept: Bool
+    var l2: Double
+    var pruneL2: Bool
+    var scores: PosteriorScores
+    enum CodingKeys: String, CodingKey { case index, kept, l2, pruneL2 = "prune_l2", scores }
+}
