@@ -44,9 +44,11 @@ let package = Package(
         .target(name: "Analysis"),
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
         .target(name: "Rendering", dependencies: ["CCairo"]),
+        // Tables and reports from run records.
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning"]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
     ],

@@ -29,6 +29,16 @@ public struct CompressionReport: Codable, Sendable, Equatable {
     /// True when some noise layer has no structure left (a global percentile can empty one).
     public var layerCollapsed: Bool { keptPerLayer.contains(0) }
 
+    public init(structures: Int, prunedStructures: Int, parameters: Int, removedParameters: Int,
+                keptPerLayer: [Int], counting: ParameterCounting) {
+        self.structures = structures
+        self.prunedStructures = prunedStructures
+        self.parameters = parameters
+        self.removedParameters = removedParameters
+        self.keptPerLayer = keptPerLayer
+        self.counting = counting
+    }
+
     public init(network: Network, keep: [[Bool]]? = nil, counting: ParameterCounting = .standard) {
         let keep = keep ?? Structures.keepFlags(network)
         self.counting = counting
