@@ -45,10 +45,10 @@ let package = Package(
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
         .target(name: "Rendering", dependencies: ["CCairo"]),
         // Tables and reports from run records.
-        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning"]),
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore"]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -16,8 +16,11 @@ struct Compact: ParsableCommand {
     @Option(help: "Data set whose test images are used to compare the two networks (default: fashion-mnist, or mnist-5k/cifar10 as the input channels suggest).")
     var dataset: DatasetName?
     @OptionGroup var data: DataOptions
+    @Option(help: "OpenBLAS threads (1: the same summation order as training runs).")
+    var threads: Int = 1
 
     func run() throws {
+        BLAS.setThreads(threads)
         let masked = try Checkpoint.load(URL(fileURLWithPath: checkpoint))
         let compact = Compaction.compact(masked)
         try AtomicFile.write(try Checkpoint.encode(compact), to: URL(fileURLWithPath: out))

@@ -40,6 +40,7 @@ struct Scores: ParsableCommand {
             }
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         } else if let checkpoint {
+            BLAS.setThreads(1)
             let network = try Checkpoint.load(URL(fileURLWithPath: checkpoint))
             let statistics = Structures.statistics(network)
             let layers = statistics.enumerated().map { g, structures in

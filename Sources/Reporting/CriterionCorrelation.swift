@@ -1,0 +1,45 @@
+import Foundation
+import Analysis
+import BayesianPruning
+import NeuralCore
+
+/// Spearman rank correlation between the criteria's per-structure scores on one trained
+/// network (SPEC §6), every structure of every noise layer pooled, ranks oriented so that
+/// rank order is pruning order (low first for L2, E[θ], SNR; high ΔF first for BMRS).
+public enum CriterionCorrelation {
+    /// The criteria of the paper's heatmap, in its order.
+    public static let paperCriteria: [any PruningCriterion] = [
+        SNRCriterion(), ExpectedThetaCriterion(), L2Criterion(), BMRSNCriterion(),
+        BMRSUCriterion(precisionBits: 8), BMRSUCriterion(precisionBits: 4),
+    ]
+
+    public static func displayName(_ c: any PruningCriterion) -> String {
+        switch c {
+        case is SNRCriterion: "SNR"
+        case is ExpectedThetaCriterion: "E[θ]"
+        case is L2Criterion: "L2"
+        case is BMRSNCriterion: "BMRS_N"
+        case let u as BMRSUCriterion: "BMRS_U-\(u.precisionBits)"
+        default: c.name
+        }
+    }
+
+    public static func matrix(for network: Network, criteria: [any PruningCriterion] = paperCriteria) -> SpearmanMatrix {
+        let statistics = Structures.statistics(network).flatMap { $0 }
+        return SpearmanMatrix(criteria.map { c in
+            CriterionScores(name: displayName(c), scores: statistics.map(c.score),
+                            direction: c.order == .lowestFirst ? .ascending : .descending)
+        })
+    }
+
+    /// A plain-text matrix with two decimals.
+    public static func text(_ m: LabeledMatrix) -> String {
+        let width = max(9, (m.labels.map(\.count).max() ?? 0) + 1)
+        func pad(_ s: String) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
+        var lines = [pad("") + m.labels.map(pad).joined()]
+        for (label, row) in zip(m.labels, m.values) {
+            lines.append(pad(label) + row.map { pad(String(format: "%.2f", $0)) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,39 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import NeuralCore
+import Reporting
+
+struct Correlate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Spearman rank correlation between the criteria's scores on trained checkpoints (one per seed), and their mean.")
+
+    @Argument(help: "Checkpoints written by `bmrs train` (checkpoint.bin), e.g. one `none` run per seed.")
+    var checkpoints: [String]
+    @Flag(help: "Print JSON (per checkpoint and the mean ± population std) instead of text.")
+    var json = false
+
+    func validate() throws {
+        if checkpoints.isEmpty { throw ValidationError("give at least one checkpoint") }
+    }
+
+    func run() throws {
+        BLAS.setThreads(1)
+        var matrices: [LabeledMatrix] = []
+        for path in checkpoints {
+            let network = try Checkpoint.load(URL(fileURLWithPath: path))
+            let m = CriterionCorrelation.matrix(for: network).correlations
+            matrices.append(m)
+            if !json { print("\(path)\n\(CriterionCorrelation.text(m))\n") }
+        }
+        let summary = MatrixSummary(matrices)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Output: Encodable { var checkpoints: [String]; var matrices: [LabeledMatrix]; var mean: LabeledMatrix; var std: LabeledMatrix }
+            print(String(decoding: try encoder.encode(Output(checkpoints: checkpoints, matrices: matrices, mean: summary.mean, std: summary.std)), as: UTF8.self))
+        } else {
+            print("mean over \(matrices.count) checkpoint(s)\n\(CriterionCorrelation.text(summary.mean))")
+        }
+    }
+}
