@@ -81,8 +81,12 @@ public struct EngineBenchmark {
     public func layerProfile(network kind: NetworkSpec.Kind, steps: Int = 200) -> [(layer: String, forward: Double, backward: Double)] {
         let spec: NetworkSpec = kind == .mlp ? .mlp() : .lenet5()
         var rng = Xoshiro256(seed: 42)
-        let images = (0..<(batchSize * 1024)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
-        let labels = (0..<batchSize).map { _ in Int32(rng.next() % 10) }
+        var images = (0..<(batchSize * 1024)).map { _ in rng.nextFloat(in: -0.5, 0.5) }
+        var labels = (0..<batchSize).map { _ in Int32(rng.next() % 10) }
+        if let data, data.train.count >= batchSize {
+            images = Array(data.train.images.prefix(batchSize * 1024))
+            labels = Array(data.train.labels.prefix(batchSize))
+        }
         let network = Network(spec: spec, maxBatch: batchSize, rng: &rng)
         var context = StepContext(training: true, noise: UniformStream(key: 1))
         var forward = [Double](repeating: 0, count: network.layers.count)

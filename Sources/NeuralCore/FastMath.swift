@@ -6,6 +6,18 @@
 // scalar libm calls would dominate the epoch. Accuracy is checked against Float64
 // references in NeuralCoreTests (FastMathTests).
 
+/// a·b + c, fused (one rounding) where the target has FMA: Haswell-class x86-64 builds
+/// (BMRS_FMA, see Package.swift) and arm64. Elsewhere `addingProduct` would be a libm call
+/// in the middle of a vectorised loop, so it stays an ordinary multiply-add.
+@inline(__always)
+func mad(_ a: Float, _ b: Float, _ c: Float) -> Float {
+    #if BMRS_FMA || arch(arm64)
+    c.addingProduct(a, b)
+    #else
+    a * b + c
+    #endif
+}
+
 /// Natural log for finite x > 0 (normal range). Max relative error ≈ 2e-7.
 @inline(__always)
 public func fastLog(_ x: Float) -> Float {
@@ -19,8 +31,8 @@ public func fastLog(_ x: Float) -> Float {
     let t = (m - 1) / (m + 1)
     let t2 = t * t
     // 2·(t + t³/3 + t⁵/5 + t⁷/7 + t⁹/9)
-    let p = 2 * t * (1 + t2 * (0.33333333 + t2 * (0.2 + t2 * (0.14285714 + t2 * 0.11111111))))
-    return Float(e) * 0.69314718 + p
+    let p = 2 * t * mad(t2, mad(t2, mad(t2, mad(t2, 0.11111111, 0.14285714), 0.2), 0.33333333), 1)
+    return mad(Float(e), 0.69314718, p)
 }
 
 /// e^x for x ∈ [-87, 88]. Max relative error ≈ 2e-7.
@@ -28,16 +40,16 @@ public func fastLog(_ x: Float) -> Float {
 public func fastExp(_ x: Float) -> Float {
     // x = n·ln2 + r, |r| ≤ ln2/2; e^r by its Taylor series to degree 7.
     let shifter: Float = 12_582_912  // 1.5·2^23: adding it rounds to an integer
-    let shifted = x * 1.44269504 + shifter
+    let shifted = mad(x, 1.44269504, shifter)
     let kf = shifted - shifter
-    let r = (x - kf * 0.693145752) - kf * 1.42860677e-6
+    let r = mad(kf, -1.42860677e-6, mad(kf, -0.693145752, x))
     // e^r = Σ r^k/k!, k ≤ 7, by Estrin's scheme (see erfinvCentral).
     let r2 = r * r, r4 = r2 * r2
     let p01 = 1 + r
-    let p23 = 0.5 + 0.166666667 * r
-    let p45 = 0.0416666667 + 0.00833333333 * r
-    let p67 = 0.00138888889 + 0.000198412698 * r
-    let p = (p01 + p23 * r2) + (p45 + p67 * r2) * r4
+    let p23 = mad(0.166666667, r, 0.5)
+    let p45 = mad(0.00833333333, r, 0.0416666667)
+    let p67 = mad(0.000198412698, r, 0.00138888889)
+    let p = mad(mad(p67, r2, p45), r4, mad(p23, r2, p01))
     // The low mantissa bits of `shifted` hold n; build 2^n from them without a
     // (trapping, non-vectorising) Float → Int conversion.
     let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
@@ -78,13 +90,13 @@ func erfinvCentral(_ w0: Float) -> Float {
     // which is what limits this kernel (measured: Horner made the noise layer ~15 % slower).
     let w = w0 - 2.5
     let w2 = w * w, w4 = w2 * w2, w8 = w4 * w4
-    let p01 = 1.50140941 + 0.246640727 * w
-    let p23 = -0.00417768164 + -0.00125372503 * w
-    let p45 = 0.00021858087 + -4.39150654e-06 * w
-    let p67 = -3.5233877e-06 + 3.43273939e-07 * w
-    let p03 = p01 + p23 * w2
-    let p47 = p45 + p67 * w2
-    return (p03 + p47 * w4) + 2.81022636e-08 * w8
+    let p01 = mad(0.246640727, w, 1.50140941)
+    let p23 = mad(-0.00125372503, w, -0.00417768164)
+    let p45 = mad(-4.39150654e-06, w, 0.00021858087)
+    let p67 = mad(3.43273939e-07, w, -3.5233877e-06)
+    let p03 = mad(p23, w2, p01)
+    let p47 = mad(p67, w2, p45)
+    return mad(2.81022636e-08, w8, mad(p47, w4, p03))
 }
 
 @inline(__always)

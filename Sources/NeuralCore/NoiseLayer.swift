@@ -222,22 +222,22 @@ func noiseElement(u: Float, mu: Float, sigma: Float, cdfAlpha: Float, z: Float, 
                   phiAlpha: Float, phiBeta: Float, alphaPhiAlpha: Float, betaPhiBeta: Float, tails: Bool)
     -> (theta: Float, dMu: Float, dSigma: Float) {
     let eps = NoiseLayer.gammaEpsilon
-    let gammaRaw = cdfAlpha + u * z
+    let gammaRaw = mad(u, z, cdfAlpha)
     let gamma = noiseGamma(u, cdfAlpha, z)
     let gammaFree: Float = (gammaRaw >= eps && gammaRaw <= 1 - eps) ? 1 : 0
     let q = tails ? fastNormalQuantile(gamma) : fastNormalQuantileCentral(gamma)
-    let logThetaRaw = mu + sigma * q
+    let logThetaRaw = mad(sigma, q, mu)
     let logTheta = min(max(logThetaRaw, NoiseLayer.lower), NoiseLayer.upper)
     let thetaFree: Float = (logThetaRaw >= NoiseLayer.lower && logThetaRaw <= NoiseLayer.upper) ? 1 : 0
     let t = fastExp(logTheta) * mask
     // dΦ⁻¹/dγ = 1/φ(q) = √(2π)·e^{q²/2}
     let inversePdf = 2.50662827 * fastExp(0.5 * q * q) * gammaFree
     // dγ/dμ = −((1−u)φ(α) + uφ(β))/σ,  dγ/dσ = −((1−u)αφ(α) + uβφ(β))/σ  (φ terms pre-divided by σ)
-    let dGammaDMu = -((1 - u) * phiAlpha + u * phiBeta)
-    let dGammaDSigma = -((1 - u) * alphaPhiAlpha + u * betaPhiBeta)
+    let dGammaDMu = -mad(1 - u, phiAlpha, u * phiBeta)
+    let dGammaDSigma = -mad(1 - u, alphaPhiAlpha, u * betaPhiBeta)
     let sigmaInv = sigma * inversePdf
     let tf = t * thetaFree
-    return (t, tf * (1 + sigmaInv * dGammaDMu), tf * (q + sigmaInv * dGammaDSigma))
+    return (t, tf * mad(sigmaInv, dGammaDMu, 1), tf * mad(sigmaInv, dGammaDSigma, q))
 }
 
 // One example's row of a dense noise layer: elements offset..<offset+units, structure j = element j.
@@ -308,7 +308,7 @@ func withoutVectorizing(_ body: () -> Void) { body() }
 /// γ = clamp(Φ(α) + u·Z, ε, 1 − ε), exactly as `noiseElement` forms it.
 @inline(__always)
 func noiseGamma(_ u: Float, _ cdfAlpha: Float, _ z: Float) -> Float {
-    min(max(cdfAlpha + u * z, NoiseLayer.gammaEpsilon), 1 - NoiseLayer.gammaEpsilon)
+    min(max(mad(u, z, cdfAlpha), NoiseLayer.gammaEpsilon), 1 - NoiseLayer.gammaEpsilon)
 }
 
 /// Per-structure Float32 coefficients of the sampling step, computed in Float64 once per

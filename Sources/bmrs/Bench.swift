@@ -33,14 +33,6 @@ struct Bench: ParsableCommand {
             guard let n = Int(t), n >= 1 else { throw ValidationError("--threads: expected positive integers, got '\(t)'") }
             return n
         }
-        if layers {
-            BLAS.setThreads(threadCounts[0])
-            for kind in kinds {
-                for (name, f, b) in EngineBenchmark().layerProfile(network: kind) {
-                    print(String(format: "%-24@ forward %8.1f µs  backward %8.1f µs", name as NSString, f * 1e6, b * 1e6))
-                }
-            }
-        }
         var bench = EngineBenchmark()
         bench.trainImages = images
         if !synthetic, (try? dataOptions.locator.locate(.fashionMNIST)) != nil {
@@ -49,6 +41,14 @@ struct Bench: ParsableCommand {
             bench.data = (splits.train, splits.test)
         }
         if !json { print("data: \(bench.data == nil ? "synthetic 1×32×32 images" : "Fashion-MNIST (train split, test set)")") }
+        if layers {
+            BLAS.setThreads(threadCounts[0])
+            for kind in kinds {
+                for (name, f, b) in bench.layerProfile(network: kind) {
+                    print(String(format: "%-24@ forward %8.1f µs  backward %8.1f µs", name as NSString, f * 1e6, b * 1e6))
+                }
+            }
+        }
         var results: [EngineBenchmark.Result] = []
         for kind in kinds {
             for t in threadCounts {
