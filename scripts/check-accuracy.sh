@@ -9,7 +9,7 @@ trap 'rm -rf "$out"' EXIT
 fail=0
 for spec in "mlp 0.77" "lenet5 0.80"; do
     read -r net floor <<<"$spec"
-    "$bmrs" train --dataset fashion-mnist --network "$net" --epochs 1 --out "$out/$net" >/dev/null 2>"$out/$net.log" \
+    "$bmrs" train --dataset fashion-mnist --network "$net" --epochs 1 --finetune-epochs 0 --out "$out/$net" >/dev/null 2>"$out/$net.log" \
         || { echo "check-accuracy: bmrs train failed for $net:" >&2; cat "$out/$net.log" >&2; exit 1; }
     acc=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['test_accuracy'])" "$out/$net/run.json")
     secs=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['epochs'][0]['seconds'],2))" "$out/$net/run.json")
