@@ -9,8 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 net="${1:-mlp}"; out="${2:-runs/table1}"; seeds="${3:-100 1000 1001}"; protocols="${4:-released standard}"
 jobs="${JOBS:-2}"; epochs="${EPOCHS:-50}"; finetune="${FINETUNE:-10}"
-bmrs=.build/release/bmrs
-[ -x "$bmrs" ] || swift build -c release
+# Run a private copy of the binary so that rebuilding during the grid changes nothing.
+swift build -c release 2>&1 | grep -E "error|Build complete" | tail -1
+mkdir -p "$out"
+bmrs="$out/bmrs"
+[ -x "$bmrs" ] || cp .build/release/bmrs "$bmrs"
 run() {  # protocol seed method [extra args…]
     local protocol=$1 seed=$2 method=$3; shift 3
     local name=$method; [[ " $* " == *" --match-record "* ]] && name="$method-matched"

@@ -19,7 +19,10 @@ public struct Trainer {
 
     /// Trains on `splits`. The reported checkpoint is written to `checkpoint` (when given)
     /// and test accuracy is measured on the network reloaded from it.
+    /// `startingFrom`: continue from these weights and masks instead of a fresh init
+    /// (post-training sweeps fine-tune a trained model this way; its masks are kept).
     public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil,
+                    startingFrom initial: Network? = nil, measureCompaction: Bool = true,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let started = Date()
@@ -35,6 +38,7 @@ public struct Trainer {
 
         var initRNG = Xoshiro256(seed: config.derivedSeed(.initialization))
         let network = Network(spec: spec, maxBatch: max(config.batchSize, config.evaluationBatchSize), rng: &initRNG)
+        if let initial { Checkpoint.copy(from: initial, to: network) }
         network.noiseEnabled = config.method.usesNoise
         let criterion = config.method.criterion(config.effectiveCriteria)
         let optimizer = Adam(parameters: network.parameters, settings: .init(learningRate: config.learningRate))
@@ -131,9 +135,11 @@ public struct Trainer {
         record.compressionStandard = standard
         record.compressionReleased = released
         record.compression = config.parameterCounting == .released ? released : standard
-        let compact = Compaction.compact(reloaded, maxBatch: config.evaluationBatchSize)
-        record.compaction = CompactionReport(masked: reloaded, compact: compact, images: splits.test.images,
-                                             count: splits.test.count, repeats: 2)
+        if measureCompaction {
+            let compact = Compaction.compact(reloaded, maxBatch: config.evaluationBatchSize)
+            record.compaction = CompactionReport(masked: reloaded, compact: compact, images: splits.test.images,
+                                                 count: splits.test.count, repeats: 2)
+        }
         record.secondsTotal = Date().timeIntervalSince(started)
         return record
     }

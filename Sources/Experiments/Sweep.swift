@@ -1,0 +1,223 @@
+import Foundation
+import BayesianPruning
+import Datasets
+import NeuralCore
+
+/// Post-training pruning curves (SPEC §6): train one model without pruning, then for each
+/// criterion and pruning level λ ∈ linspace(0, 100, levels) set the masks by the λ-th
+/// percentile rule, fine-tune, and record compression and test accuracy. Each BMRS
+/// variant's thresholdless point (its default rule) is recorded as its end point.
+public struct SweepConfig: Codable, Hashable, Sendable {
+    /// The model every curve starts from (its `method` is forced to `none`).
+    public var base: TrainingConfig
+    public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+    public var levels = 100
+    /// Fine-tuning epochs after setting the masks (SPEC §6: 1).
+    public var finetuneEpochs = 1
+
+    public init(base: TrainingConfig) {
+        self.base = base
+        self.base.method = .none
+        self.base.matchedPrunedFraction = nil
+    }
+
+    public var levelValues: [Double] {
+        levels == 1 ? [0] : (0..<levels).map { 100 * Double($0) / Double(levels - 1) }
+    }
+
+    public func validate() throws {
+        try base.validate()
+        if levels < 1 { throw ConfigError(field: "levels", expected: "≥ 1", found: "\(levels)") }
+        if finetuneEpochs < 1 { throw ConfigError(field: "finetune_epochs", expected: "≥ 1", found: "\(finetuneEpochs)") }
+        if let bad = criteria.first(where: { !$0.prunes }) {
+            throw ConfigError(field: "criteria", expected: "pruning criteria (l2, etheta, snr, bmrs-n, bmrs-u-<p>)", found: "\(bad)")
+        }
+    }
+}
+
+/// One point of a curve.
+public struct SweepPoint: Codable, Sendable, Equatable {
+    public var criterion: String
+    /// λ in % (nil for a thresholdless end point).
+    public var level: Double?
+    public var endPoint: Bool
+    public var unit: String
+    public var neuronCompression: Double
+    public var parameterCompression: Double
+    public var testAccuracy: Double
+    public var layerCollapsed: Bool
+    public var keptPerLayer: [Int]
+    public var status: RunRecord.Status
+    public var failure: String?
+}
+
+/// The fine-tune of one mask on the trained model: what a unit stores.
+public struct SweepUnitResult: Codable, Sendable {
+    public var key: String
+    public var keep: [[Bool]]
+    public var compression: CompressionReport
+    public var compressionReleased: CompressionReport
+    public var testAccuracy: Double
+    public var seconds: Double
+    public var status: RunRecord.Status
+    public var failure: String?
+}
+
+/// The identity of a fine-tune unit: model, fine-tune settings, masks. Identical masks
+/// (consecutive levels that prune nothing new, BMRS levels past its end point, or two
+/// criteria that agree) are one unit, computed once.
+struct SweepUnitIdentity: Codable, Hashable {
+    var model: String
+    var finetuneEpochs: Int
+    var keep: [[Bool]]
+}
+
+public struct SweepResult: Codable, Sendable {
+    public var config: SweepConfig
+    public var model: String
+    public var modelTestAccuracy: Double
+    public var points: [SweepPoint]
+    public var unitsComputed: Int
+    public var unitsReused: Int
+}
+
+public struct SweepRunner {
+    public let config: SweepConfig
+    public let directory: URL
+    public var shard = Shard.all
+
+    public init(config: SweepConfig, directory: URL) {
+        self.config = config
+        self.directory = directory
+    }
+
+    public var modelKey: String { contentKey(config.base) }
+    var modelDirectory: URL { directory.appendingPathComponent("models").appendingPathComponent(modelKey) }
+    var units: URL { directory.appendingPathComponent("units") }
+
+    /// Merges the results of sweeps run elsewhere (shards) into this directory: trained
+    /// models and finished units. Running the sweep here afterwards computes nothing new.
+    public static func merge(shards: [URL], into directory: URL) throws -> Int {
+        var copied = 0
+        let units = try UnitStore(directory: directory.appendingPathComponent("units"))
+        for shard in shards {
+            copied += try units.merge(from: UnitStore(directory: shard.appendingPathComponent("units")))
+            let models = shard.appendingPathComponent("models")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [] {
+                let target = directory.appendingPathComponent("models").appendingPathComponent(name)
+                for file in [TrainingSession.checkpointFileName, TrainingSession.recordFileName] {
+                    let from = models.appendingPathComponent(name).appendingPathComponent(file)
+                    let to = target.appendingPathComponent(file)
+                    if FileManager.default.fileExists(atPath: from.path) && !FileManager.default.fileExists(atPath: to.path) {
+                        try AtomicFile.write(Data(contentsOf: from), to: to)
+                    }
+                }
+            }
+        }
+        return copied
+    }
+
+    /// Trains (or reuses) the model, computes every unit of this shard that is not done,
+    /// and returns the curves when all units exist (nil while other shards/workers are
+    /// still missing some).
+    public func run(locator: DataLocator, log: (String) -> Void = { _ in }) throws -> SweepResult? {
+        try config.validate()
+        let (splits, dataDirectory) = try TrainingSession.loadData(for: config.base, locator: locator)
+        return try run(splits: splits, dataDirectory: dataDirectory.path, log: log)
+    }
+
+    /// Trains (or finds) the unpruned model without computing any unit.
+    public func prepare(locator: DataLocator, log: (String) -> Void = { _ in }) throws -> RunRecord {
+        try config.validate()
+        let (splits, dataDirectory) = try TrainingSession.loadData(for: config.base, locator: locator)
+        return try trainedModel(splits: splits, dataDirectory: dataDirectory.path, log: log).record
+    }
+
+    public func run(splits: DatasetSplits, dataDirectory: String, log: (String) -> Void = { _ in }) throws -> SweepResult? {
+        try config.validate()
+        let model = try trainedModel(splits: splits, dataDirectory: dataDirectory, log: log)
+        let store = try UnitStore(directory: units)
+        let plan = self.plan(model: model.network)
+        let keys = Array(Set(plan.map(\.key))).sorted()
+        var computed = 0
+        for (position, key) in keys.enumerated() where shard.selects(position: position) && !store.isDone(key) {
+            guard store.claim(key) else { continue }
+            defer { store.release(key) }
+            let keep = plan.first { $0.key == key }!.keep
+            let result = try fineTune(model: model.network, keep: keep, key: key, splits: splits, dataDirectory: dataDirectory)
+            try store.save(result, key: key)
+            computed += 1
+            log("unit \(key): \(String(format: "%.2f", result.compression.parameterCompression)) % params removed, test \(String(format: "%.2f", 100 * result.testAccuracy)) %")
+        }
+        guard keys.allSatisfy(store.isDone) else { return nil }
+        var points: [SweepPoint] = []
+        for entry in plan {
+            let r = try store.load(SweepUnitResult.self, key: entry.key)!
+            points.append(SweepPoint(criterion: entry.criterion, level: entry.level, endPoint: entry.level == nil, unit: entry.key,
+                                     neuronCompression: r.compression.neuronCompression,
+                                     parameterCompression: r.compression.parameterCompression,
+                                     testAccuracy: r.testAccuracy, layerCollapsed: r.compression.layerCollapsed,
+                                     keptPerLayer: r.compression.keptPerLayer, status: r.status, failure: r.failure))
+        }
+        let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
+                                 unitsComputed: computed, unitsReused: keys.count - computed)
+        try AtomicFile.writeJSON(result, to: directory.appendingPathComponent("sweep-\(modelKey).json"))
+        return result
+    }
+
+    struct PlannedPoint { var criterion: String; var level: Double?; var keep: [[Bool]]; var key: String }
+
+    /// Every (criterion, level) and end point with its masks and unit key.
+    func plan(model: Network) -> [PlannedPoint] {
+        let statistics = Structures.statistics(model)
+        var plan: [PlannedPoint] = []
+        func add(_ name: String, _ level: Double?, _ keep: [[Bool]]) {
+            let key = contentKey(SweepUnitIdentity(model: modelKey, finetuneEpochs: config.finetuneEpochs, keep: keep))
+            plan.append(PlannedPoint(criterion: name, level: level, keep: keep, key: key))
+        }
+        for method in config.criteria {
+            guard let criterion = method.criterion(config.base.effectiveCriteria) else { continue }
+            for level in config.levelValues {
+                add(method.description, level, PruningDecision(criterion: criterion, statistics: statistics, fraction: level / 100).keep)
+            }
+            if method.isThresholdless {
+                add(method.description, nil, PruningDecision(criterion: criterion, statistics: statistics).keep)
+            }
+        }
+        return plan
+    }
+
+    /// The unpruned model: trained once per configuration, then reused.
+    func trainedModel(splits: DatasetSplits, dataDirectory: String, log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
+        let recordURL = modelDirectory.appendingPathComponent(TrainingSession.recordFileName)
+        let checkpointURL = modelDirectory.appendingPathComponent(TrainingSession.checkpointFileName)
+        if FileManager.default.fileExists(atPath: recordURL.path), FileManager.default.fileExists(atPath: checkpointURL.path) {
+            let record = try JSONCoding.decoder().decode(RunRecord.self, from: Data(contentsOf: recordURL))
+            log("reusing trained model \(modelKey)")
+            return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
+        }
+        log("training model \(modelKey)")
+        // The checkpoint is written before the record, so a record always has its checkpoint.
+        let record = try Trainer(config: config.base).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL)
+        try AtomicFile.writeJSON(record, to: recordURL)
+        return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
+    }
+
+    func fineTune(model: Network, keep: [[Bool]], key: String, splits: DatasetSplits, dataDirectory: String) throws -> SweepUnitResult {
+        let start = Date()
+        let startNetwork = Network(descriptors: model.layers.map(LayerDescriptor.init), spec: model.spec, maxBatch: model.maxBatch)
+        Checkpoint.copy(from: model, to: startNetwork)
+        Structures.apply(keep, to: startNetwork)
+        var tune = config.base
+        tune.method = .none
+        tune.epochs = config.finetuneEpochs
+        tune.finetuneEpochs = 0
+        let record = try Trainer(config: tune).run(splits: splits, dataDirectory: dataDirectory, startingFrom: startNetwork,
+                                                   measureCompaction: false)
+        return SweepUnitResult(key: key, keep: keep,
+                               compression: record.compressionStandard ?? CompressionReport(network: startNetwork),
+                               compressionReleased: record.compressionReleased ?? CompressionReport(network: startNetwork, counting: .released),
+                               testAccuracy: record.testAccuracy, seconds: Date().timeIntervalSince(start),
+                               status: record.status, failure: record.failure)
+    }
+}

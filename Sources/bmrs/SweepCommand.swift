@@ -1,0 +1,110 @@
+import ArgumentParser
+import BayesianPruning
+import Datasets
+import Experiments
+import Foundation
+import NeuralCore
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Post-training pruning curves: train (or reuse) an unpruned model, then prune by percentile per criterion and level, fine-tune, record.",
+        subcommands: [Run.self, Merge.self], defaultSubcommand: Run.self)
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run (or resume) a sweep into --out.")
+
+        @Option(help: "Data set.") var dataset: DatasetName = .fashionMNIST
+        @Option(help: "Network: mlp or lenet5.") var network: NetworkSpec.Kind = .mlp
+        @Option(help: "Seed of the trained model and its fine-tunes.") var seed: UInt64 = 1000
+        @Option(help: "Epochs of the unpruned model.") var epochs: Int = 50
+        @Option(help: "Extra epochs of the unpruned model (the paper's 10 fine-tuning epochs).") var finetuneEpochs: Int = 10
+        @Option(help: "Pruning levels λ ∈ linspace(0, 100, N).") var levels: Int = 100
+        @Option(help: "Fine-tuning epochs after setting each level's masks.") var levelEpochs: Int = 1
+        @Option(help: "Criteria, comma-separated.") var criteria: String = "l2,etheta,snr,bmrs-n,bmrs-u-8,bmrs-u-4"
+        @Option(help: "MLP width H.") var hidden: Int = 50
+        @Option(help: "MLP depth D.") var depth: Int = 5
+        @Option(help: "Train on only the first N images (quick runs).") var trainLimit: Int?
+        @Option(help: "Worker processes on this machine (units are claimed through lock files).") var jobs: Int = 1
+        @Option(help: "Run only shard i of n (i/n); merge shard directories with `bmrs sweep merge`.") var shard: String?
+        @OptionGroup var data: DataOptions
+        @Option(help: "Sweep directory (trained models, units, sweep-<model>.json).") var out: String
+
+        func validate() throws {
+            if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+            if levels < 1 { throw ValidationError("--levels must be ≥ 1, got \(levels)") }
+            if levelEpochs < 1 { throw ValidationError("--level-epochs must be ≥ 1, got \(levelEpochs)") }
+            _ = try parsedCriteria()
+            if let shard { _ = try Shard(parsing: shard) }
+        }
+
+        func parsedCriteria() throws -> [PruningMethod] {
+            try criteria.split(separator: ",").map {
+                guard let m = PruningMethod(String($0)), m.prunes else {
+                    throw ValidationError("--criteria: '\($0)' is not a pruning criterion (l2, etheta, snr, bmrs-n, bmrs-u-<p>)")
+                }
+                return m
+            }
+        }
+
+        func run() throws {
+            BLAS.setThreads(1)
+            var base = TrainingConfig()
+            base.dataset = dataset
+            base.seed = seed
+            base.epochs = epochs
+            base.finetuneEpochs = finetuneEpochs
+            base.trainLimit = trainLimit
+            let channels = dataset == .cifar10 ? 3 : 1
+            base.network = network == .mlp ? .mlp(inputChannels: channels, hidden: hidden, depth: depth) : .lenet5(channels: channels)
+            var config = SweepConfig(base: base)
+            config.levels = levels
+            config.finetuneEpochs = levelEpochs
+            config.criteria = try parsedCriteria()
+            var runner = SweepRunner(config: config, directory: URL(fileURLWithPath: out))
+            if let shard { runner.shard = try Shard(parsing: shard) }
+            let log: (String) -> Void = { printErr($0) }
+            var workers: [Process] = []
+            if jobs > 1 {
+                // Train the shared model first, then let the workers claim units.
+                _ = try runner.prepare(locator: data.locator, log: log)
+                var arguments = Array(CommandLine.arguments.dropFirst())
+                if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
+                for _ in 1..<jobs {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+                    p.arguments = arguments
+                    try p.run()
+                    workers.append(p)
+                }
+            }
+            var result = try runner.run(locator: data.locator, log: log)
+            for p in workers { p.waitUntilExit() }
+            if !workers.isEmpty { result = try runner.run(locator: data.locator, log: log) }
+            guard let result else {
+                if runner.shard == .all {
+                    print("worker done; the remaining units are held by other processes")
+                } else {
+                    print("shard \(runner.shard) done; other units are still missing: run the remaining shards, then `bmrs sweep merge`")
+                }
+                return
+            }
+            print("model \(result.model): test accuracy \(String(format: "%.2f", 100 * result.modelTestAccuracy)) %; \(result.points.count) points, \(result.unitsComputed) units computed, \(result.unitsReused) reused")
+            for point in result.points where point.endPoint {
+                print(String(format: "%@ thresholdless point: %.2f %% params removed, %.2f %% neurons, test %.2f %%",
+                             point.criterion as NSString, point.parameterCompression, point.neuronCompression, 100 * point.testAccuracy))
+            }
+            print("curves: \(URL(fileURLWithPath: out).appendingPathComponent("sweep-\(result.model).json").path)")
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Copy the finished units of shard directories into one sweep directory.")
+        @Argument(help: "Target sweep directory.") var into: String
+        @Argument(help: "Shard directories.") var shards: [String]
+        func run() throws {
+            let copied = try SweepRunner.merge(shards: shards.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: into))
+            print("merged \(copied) unit(s) into \(into); run the same `bmrs sweep` there to assemble the curves")
+        }
+    }
+}
