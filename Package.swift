@@ -24,6 +24,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         // System-library shims.
@@ -42,13 +44,15 @@ let package = Package(
         // Criteria, masks, compression accounting, checkpoints, compaction.
         .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
         // Training protocol, run records.
-        .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets"]),
+        .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets", "Analysis",
+                                                   .product(name: "Yams", package: "Yams")]),
         // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
         .target(name: "Analysis"),
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
         .target(name: "Rendering", dependencies: ["CCairo"]),
         // Tables and reports from run records.
-        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore"]),
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore",
+                                                 .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
             "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis",
@@ -60,7 +64,8 @@ let package = Package(
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"],
+                    resources: [.copy("Expected")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
     ],

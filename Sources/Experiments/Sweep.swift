@@ -97,6 +97,7 @@ public struct SweepRunner {
 
     /// Merges the results of sweeps run elsewhere (shards) into this directory: trained
     /// models and finished units. Running the sweep here afterwards computes nothing new.
+    @discardableResult
     public static func merge(shards: [URL], into directory: URL) throws -> Int {
         var copied = 0
         let units = try UnitStore(directory: directory.appendingPathComponent("units"))

@@ -1,0 +1,180 @@
+import Foundation
+import BayesianPruning
+import Datasets
+import NeuralCore
+import Yams
+
+/// An experiment grid (`bmrs grid CONFIG`): data sets × networks × methods × seeds of
+/// continuous-pruning runs, optional post-training curves and a BMRS_U precision sweep.
+/// Read from YAML or JSON (by extension; YAML is a superset of JSON). Keys are snake_case.
+public struct GridConfig: Codable, Hashable, Sendable {
+    public struct NetworkChoice: Codable, Hashable, Sendable {
+        public var kind: NetworkSpec.Kind
+        public var hidden: Int?
+        public var depth: Int?
+        public init(kind: NetworkSpec.Kind, hidden: Int? = nil, depth: Int? = nil) {
+            self.kind = kind; self.hidden = hidden; self.depth = depth
+        }
+        func spec(channels: Int) -> NetworkSpec {
+            kind == .mlp ? .mlp(inputChannels: channels, hidden: hidden ?? 50, depth: depth ?? 5) : .lenet5(channels: channels)
+        }
+    }
+
+    public struct Curves: Codable, Hashable, Sendable {
+        public var levels = 100
+        public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+        public var finetuneEpochs = 1
+        public init() {}
+        enum CodingKeys: String, CodingKey { case levels, criteria, finetuneEpochs = "finetune_epochs" }
+    }
+
+    public struct Slurm: Codable, Hashable, Sendable {
+        public var shards = 4
+        public var cpusPerTask = 2
+        public var time = "04:00:00"
+        public var memory = "4G"
+        public var partition: String?
+        public init() {}
+        enum CodingKeys: String, CodingKey { case shards, cpusPerTask = "cpus_per_task", time, memory, partition }
+    }
+
+    public var name: String
+    public var datasets: [DatasetName]
+    public var networks: [NetworkChoice]
+    public var methods: [PruningMethod]
+    /// Methods also run matched to BMRS_N's neuron compression of the same seed (SPEC §5).
+    public var matched: [PruningMethod]?
+    public var seeds: [UInt64]
+    public var epochs: Int
+    public var finetuneEpochs: Int?
+    public var batchSize: Int?
+    public var learningRate: Double?
+    public var trainLimit: Int?
+    public var protocolVariant: ProtocolVariant?
+    /// BMRS_U-p continuous-pruning runs for these p (the "BMRS_U can be tuned" figure).
+    public var precisions: [Int]?
+    public var curves: Curves?
+    public var slurm: Slurm?
+
+    enum CodingKeys: String, CodingKey {
+        case name, datasets, networks, methods, matched, seeds, epochs, finetuneEpochs = "finetune_epochs"
+        case batchSize = "batch_size", learningRate = "learning_rate", trainLimit = "train_limit"
+        case protocolVariant = "protocol", precisions, curves, slurm
+    }
+
+    /// Reads a YAML or JSON grid file; errors name the file and the problem.
+    public static func load(_ url: URL) throws -> GridConfig {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigError(field: url.path, expected: "a readable YAML or JSON grid file", found: error.localizedDescription)
+        }
+        do {
+            let decoder = YAMLDecoder()
+            let config = try decoder.decode(GridConfig.self, from: text, userInfo: [:])
+            try config.validate()
+            return config
+        } catch let error as ConfigError {
+            throw ConfigError(field: "\(url.path): \(error.field)", expected: error.expected, found: error.found)
+        } catch {
+            throw ConfigError(field: url.path, expected: "a grid config (see README, \"Grids\")", found: "\(error)")
+        }
+    }
+
+    public func validate() throws {
+        if datasets.isEmpty { throw ConfigError(field: "datasets", expected: "at least one", found: "none") }
+        if networks.isEmpty { throw ConfigError(field: "networks", expected: "at least one", found: "none") }
+        if seeds.isEmpty { throw ConfigError(field: "seeds", expected: "at least one", found: "none") }
+        if epochs < 1 { throw ConfigError(field: "epochs", expected: "≥ 1", found: "\(epochs)") }
+        if let m = matched?.first(where: { !$0.prunes || $0.isThresholdless }) {
+            throw ConfigError(field: "matched", expected: "l2, etheta or snr", found: "\(m)")
+        }
+        if let p = precisions?.first(where: { !BMRSUCriterion.precisions.contains($0) }) {
+            throw ConfigError(field: "precisions", expected: "values in 1…22", found: "\(p)")
+        }
+        for unit in trainingUnits() { try unit.config.validate() }
+    }
+
+    /// The training runs of the grid: every method and precision, then the matched runs
+    /// (which need the BMRS_N record of the same data set, network and seed).
+    public func trainingUnits() -> [GridUnit] {
+        var first: [GridUnit] = [], second: [GridUnit] = []
+        for dataset in datasets {
+            for network in networks {
+                for seed in seeds {
+                    var base = TrainingConfig()
+                    base.dataset = dataset
+                    base.network = network.spec(channels: dataset.channels)
+                    base.seed = seed
+                    base.epochs = epochs
+                    base.finetuneEpochs = finetuneEpochs ?? 10
+                    base.batchSize = batchSize ?? 32
+                    base.learningRate = Float(learningRate ?? 1e-3)
+                    base.trainLimit = trainLimit
+                    base.protocolVariant = protocolVariant ?? .standard
+                    var all = methods
+                    for p in precisions ?? [] where !all.contains(.bmrsU(precisionBits: p)) { all.append(.bmrsU(precisionBits: p)) }
+                    for m in all { var c = base; c.method = m; first.append(GridUnit(config: c, matched: false)) }
+                    for m in matched ?? [] { var c = base; c.method = m; second.append(GridUnit(config: c, matched: true)) }
+                }
+            }
+        }
+        return first + second
+    }
+
+    /// The base configs of the post-training curves (one unpruned model per data set ×
+    /// network × seed).
+    public func sweepConfigs() -> [SweepConfig] {
+        guard let curves else { return [] }
+        var seen = Set<TrainingConfig>()
+        return trainingUnits().compactMap { unit in
+            var base = unit.config
+            base.method = .none
+            guard seen.insert(base).inserted else { return nil }
+            var s = SweepConfig(base: base)
+            s.levels = curves.levels
+            s.criteria = curves.criteria
+            s.finetuneEpochs = curves.finetuneEpochs
+            return s
+        }
+    }
+
+    /// The profiles that ship with bmrs (`bmrs grid --profile NAME`).
+    public static func profile(_ name: String) -> GridConfig? {
+        switch name {
+        case "quick":
+            // Embedded data only, small: CI and first use (a few minutes on 2 cores).
+            GridConfig(name: "quick", datasets: [.fashionMNIST],
+                       networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
+                       methods: PruningMethod.paperMethods, matched: nil, seeds: [100, 1000, 1001],
+                       epochs: 3, finetuneEpochs: 1, batchSize: 32, learningRate: 1e-3, trainLimit: 4000,
+                       protocolVariant: .standard, precisions: nil,
+                       curves: { var c = Curves(); c.levels = 11; return c }(), slurm: nil)
+        case "paper":
+            // SPEC §5: 50 + 10 epochs, 10 seeds, all three data sets, curves with 100 levels.
+            GridConfig(name: "paper", datasets: [.mnist, .fashionMNIST, .cifar10],
+                       networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
+                       methods: PruningMethod.paperMethods, matched: [.l2, .etheta], seeds: [100, 1000, 1001, 2001, 50, 5000, 66, 666, 7, 744],
+                       epochs: 50, finetuneEpochs: 10, batchSize: 32, learningRate: 1e-3, trainLimit: nil,
+                       protocolVariant: .standard, precisions: [2, 4, 6, 8, 12, 16], curves: Curves(), slurm: Slurm())
+        default: nil
+        }
+    }
+
+    public static let profiles = ["quick", "paper"]
+
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+}
+
+/// One training run of a grid; `matched` runs take BMRS_N's pruned share (SPEC §5).
+public struct GridUnit: Codable, Hashable, Sendable {
+    public var config: TrainingConfig
+    public var matched: Bool
+    public var key: String { contentKey(self) }
+
+    /// The BMRS_N run a matched unit is cut against.
+    public var reference: GridUnit {
+        var c = config
+        c.method = .bmrsN
+        return GridUnit(config: c, matched: false)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import BayesianPruning
+import Datasets
+import NeuralCore
+
+/// Runs a grid into one directory:
+///
+///     DIR/grid.yaml                     the resolved config
+///     DIR/runs/<key>.json               one run record per training unit (content-addressed)
+///     DIR/runs/checkpoints/<key>.bin    its checkpoint (written before the record)
+///     DIR/sweeps/…                      post-training curves (see SweepRunner)
+///     DIR/results/runs.csv, curves.csv  the summary, once every unit exists
+///
+/// Every unit is claimed through a lock file, so several processes (`--jobs`) share the
+/// work, `--shard i/n` splits it across machines, and a rerun after `kill -9` loses only
+/// the units in flight. A diverging run is a finished unit with status `failed`.
+public struct GridRunner {
+    public let config: GridConfig
+    public let directory: URL
+    public var shard = Shard.all
+
+    public init(config: GridConfig, directory: URL) {
+        self.config = config
+        self.directory = directory
+    }
+
+    var runsDirectory: URL { directory.appendingPathComponent("runs") }
+    var sweepsDirectory: URL { directory.appendingPathComponent("sweeps") }
+    var resultsDirectory: URL { directory.appendingPathComponent("results") }
+    func checkpointURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("checkpoints/\(key).bin") }
+
+    public struct Progress: Sendable {
+        public var unitsTotal: Int
+        public var unitsDone: Int
+        public var computedHere: Int
+        public var complete: Bool
+    }
+
+    /// Does this process's share of the work; writes the summary when the grid is complete.
+    @discardableResult
+    public func run(locator: DataLocator, log: (String) -> Void = { _ in }) throws -> Progress {
+        try run(data: { try TrainingSession.loadData(for: $0, locator: locator) }, log: log)
+    }
+
+    /// `data` loads the splits of a run (tests pass synthetic data here).
+    @discardableResult
+    public func run(data load: @escaping (TrainingConfig) throws -> (DatasetSplits, URL),
+                    log: (String) -> Void = { _ in }) throws -> Progress {
+        try config.validate()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let resolved = directory.appendingPathComponent("grid.yaml")
+        if !FileManager.default.fileExists(atPath: resolved.path) {
+            try AtomicFile.write(Data(try config.yaml().utf8), to: resolved)
+        }
+        let store = try UnitStore(directory: runsDirectory)
+        var data = DataCache(load: load)
+        var computed = 0
+        let units = config.trainingUnits()
+        for (position, unit) in units.enumerated() where shard.selects(position: position) {
+            let key = unit.key
+            guard !store.isDone(key) else { continue }
+            var training = unit.config
+            if unit.matched {
+                guard let reference = try store.load(RunRecord.self, key: unit.reference.key),
+                      let c = reference.compressionStandard, reference.status == .finished else { continue }
+                training.matchedPrunedFraction = Double(c.prunedStructures) / Double(max(c.structures, 1))
+            }
+            guard store.claim(key) else { continue }
+            defer { store.release(key) }
+            log("training \(unit.config.dataset.rawValue) \(unit.config.network) \(unit.config.method)\(unit.matched ? " (matched)" : "") seed \(unit.config.seed) [\(key)]")
+            let (splits, dataDirectory) = try data.splits(for: training)
+            let record = try Trainer(config: training).run(splits: splits, dataDirectory: dataDirectory,
+                                                             checkpoint: checkpointURL(key))
+            if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") }
+            try store.save(record, key: key)
+            computed += 1
+        }
+        var sweepsComplete = true
+        for sweep in config.sweepConfigs() {
+            reuseTrainedModel(for: sweep, store: store)
+            var runner = SweepRunner(config: sweep, directory: sweepsDirectory)
+            runner.shard = shard
+            let (splits, dataDirectory) = try data.splits(for: sweep.base)
+            if try runner.run(splits: splits, dataDirectory: dataDirectory, log: log) == nil { sweepsComplete = false }
+        }
+        let done = units.filter { store.isDone($0.key) }.count
+        let complete = done == units.count && sweepsComplete
+        if complete { try writeSummary(store: store) }
+        return Progress(unitsTotal: units.count, unitsDone: done, computedHere: computed, complete: complete)
+    }
+
+    /// A sweep starts from the same unpruned model as the grid's `none` run: copy it over
+    /// instead of training it twice.
+    func reuseTrainedModel(for sweep: SweepConfig, store: UnitStore) {
+        let unit = GridUnit(config: sweep.base, matched: false)
+        let runner = SweepRunner(config: sweep, directory: sweepsDirectory)
+        let target = runner.modelDirectory
+        let checkpoint = checkpointURL(unit.key), record = store.resultURL(unit.key)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: record.path), fm.fileExists(atPath: checkpoint.path),
+              !fm.fileExists(atPath: target.appendingPathComponent(TrainingSession.recordFileName).path),
+              let c = try? Data(contentsOf: checkpoint), let r = try? Data(contentsOf: record) else { return }
+        try? AtomicFile.write(c, to: target.appendingPathComponent(TrainingSession.checkpointFileName))
+        try? AtomicFile.write(r, to: target.appendingPathComponent(TrainingSession.recordFileName))
+    }
+
+    /// Merges shard directories (runs, checkpoints, sweeps) into this grid's directory.
+    @discardableResult
+    public static func merge(shards: [URL], into directory: URL) throws -> Int {
+        let store = try UnitStore(directory: directory.appendingPathComponent("runs"))
+        var copied = 0
+        for shard in shards {
+            copied += try store.merge(from: UnitStore(directory: shard.appendingPathComponent("runs")))
+            let checkpoints = shard.appendingPathComponent("runs/checkpoints")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? [] where name.hasSuffix(".bin") {
+                let to = directory.appendingPathComponent("runs/checkpoints/\(name)")
+                if !FileManager.default.fileExists(atPath: to.path) {
+                    try AtomicFile.write(Data(contentsOf: checkpoints.appendingPathComponent(name)), to: to)
+                }
+            }
+            copied += try SweepRunner.merge(shards: [shard.appendingPathComponent("sweeps")], into: directory.appendingPathComponent("sweeps"))
+            let yaml = shard.appendingPathComponent("grid.yaml"), target = directory.appendingPathComponent("grid.yaml")
+            if FileManager.default.fileExists(atPath: yaml.path) && !FileManager.default.fileExists(atPath: target.path) {
+                try AtomicFile.write(Data(contentsOf: yaml), to: target)
+            }
+        }
+        return copied
+    }
+
+    /// Every finished run record of the grid, in unit order.
+    public func records() throws -> [RunRecord] {
+        let store = try UnitStore(directory: runsDirectory)
+        return try config.trainingUnits().compactMap { try store.load(RunRecord.self, key: $0.key) }
+    }
+
+    /// Post-training curves of every finished sweep.
+    public func sweepResults() throws -> [SweepResult] {
+        try config.sweepConfigs().compactMap { sweep in
+            let url = sweepsDirectory.appendingPathComponent("sweep-\(contentKey(sweep.base)).json")
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            return try JSONCoding.decoder().decode(SweepResult.self, from: Data(contentsOf: url))
+        }
+    }
+
+    func writeSummary(store: UnitStore) throws {
+        // No wall-clock columns: a resumed or sharded grid gives the identical summary.
+        var runs = ["dataset,network,method,matched,protocol,seed,epochs,status,test_accuracy,neuron_compression,parameter_compression,parameter_compression_released,layer_collapse,units_came_back,unit"]
+        for unit in config.trainingUnits() {
+            guard let r = try store.load(RunRecord.self, key: unit.key) else { continue }
+            let c = r.compressionStandard, cr = r.compressionReleased
+            runs.append([r.config.dataset.rawValue, csvQuoted(r.config.network.description), r.config.method.description,
+                         "\(unit.matched)", r.config.protocolVariant.rawValue, "\(r.config.seed)", "\(r.epochs.count)",
+                         r.status.rawValue, String(format: "%.6f", r.testAccuracy),
+                         String(format: "%.4f", c?.neuronCompression ?? 0), String(format: "%.4f", c?.parameterCompression ?? 0),
+                         String(format: "%.4f", cr?.parameterCompression ?? 0), "\(c?.layerCollapsed ?? false)",
+                         "\(r.unitsCameBack)", unit.key].joined(separator: ","))
+        }
+        var curves = ["dataset,network,seed,criterion,level,end_point,neuron_compression,parameter_compression,test_accuracy,layer_collapse,unit"]
+        for s in try sweepResults() {
+            for p in s.points {
+                curves.append([s.config.base.dataset.rawValue, csvQuoted(s.config.base.network.description), "\(s.config.base.seed)",
+                               p.criterion, p.level.map { String(format: "%.4f", $0) } ?? "", "\(p.endPoint)",
+                               String(format: "%.4f", p.neuronCompression), String(format: "%.4f", p.parameterCompression),
+                               String(format: "%.6f", p.testAccuracy), "\(p.layerCollapsed)", p.unit].joined(separator: ","))
+            }
+        }
+        try AtomicFile.write(Data((runs.joined(separator: "\n") + "\n").utf8), to: resultsDirectory.appendingPathComponent("runs.csv"))
+        try AtomicFile.write(Data((curves.joined(separator: "\n") + "\n").utf8), to: resultsDirectory.appendingPathComponent("curves.csv"))
+    }
+}
+
+func csvQuoted(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// Loads each data set split once per (data set, split seed, validation share).
+struct DataCache {
+    let load: (TrainingConfig) throws -> (DatasetSplits, URL)
+    var cache: [String: (DatasetSplits, String)] = [:]
+
+    init(load: @escaping (TrainingConfig) throws -> (DatasetSplits, URL)) { self.load = load }
+
+    mutating func splits(for config: TrainingConfig) throws -> (DatasetSplits, String) {
+        let key = "\(config.dataset.rawValue)|\(config.derivedSeed(.dataSplit))|\(config.validationFraction)"
+        if let hit = cache[key] { return hit }
+        let (splits, directory) = try load(config)
+        cache[key] = (splits, directory.path)
+        return (splits, directory.path)
+    }
+}

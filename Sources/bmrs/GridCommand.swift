@@ -1,0 +1,83 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import NeuralCore
+import Reporting
+
+struct GridCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grid",
+        abstract: "Run an experiment grid (YAML/JSON config or a shipped profile): resumable, parallel (--jobs), shardable (--shard i/n).",
+        subcommands: [Run.self, Merge.self, Profile.self], defaultSubcommand: Run.self)
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run (or resume) a grid into --out.")
+        @Argument(help: "Grid config file (.yaml, .yml or .json).") var config: String?
+        @Option(help: "A shipped profile instead of a file: \(GridConfig.profiles.joined(separator: ", ")).") var profile: String?
+        @Option(help: "Grid directory (default: runs/<grid name>).") var out: String?
+        @Option(help: "Worker processes on this machine.") var jobs: Int = 1
+        @Option(help: "Run only shard i of n (i/n); combine with `bmrs grid merge`.") var shard: String?
+        @OptionGroup var data: DataOptions
+
+        func validate() throws {
+            if (config == nil) == (profile == nil) { throw ValidationError("give a config file or --profile NAME") }
+            if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+            if let shard { _ = try Shard(parsing: shard) }
+        }
+
+        func run() throws {
+            BLAS.setThreads(1)
+            let grid = try loadGrid(config: config, profile: profile)
+            var runner = GridRunner(config: grid, directory: URL(fileURLWithPath: out ?? "runs/\(grid.name)"))
+            if let shard { runner.shard = try Shard(parsing: shard) }
+            let started = Date()
+            var workers: [Process] = []
+            for _ in 1..<jobs {
+                var arguments = Array(CommandLine.arguments.dropFirst())
+                if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+                p.arguments = arguments
+                try p.run()
+                workers.append(p)
+            }
+            let log: (String) -> Void = { printErr($0) }
+            var progress = try runner.run(locator: data.locator, log: log)
+            for p in workers { p.waitUntilExit() }
+            if !workers.isEmpty { progress = try runner.run(locator: data.locator, log: log) }
+            print("grid \(grid.name): \(progress.unitsDone)/\(progress.unitsTotal) runs done (\(progress.computedHere) here) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            guard progress.complete else {
+                print("incomplete: run the other shards, then `bmrs grid merge`, or rerun to resume")
+                return
+            }
+            print(RunSummary(records: try runner.records()).markdown())
+            print("results: \(runner.directory.appendingPathComponent("results").path)")
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Copy finished units of shard directories into one grid directory.")
+        @Argument(help: "Target grid directory.") var into: String
+        @Argument(help: "Shard grid directories.") var shards: [String]
+        func run() throws {
+            let n = try GridRunner.merge(shards: shards.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: into))
+            print("merged \(n) unit(s) into \(into); rerun the grid there (nothing is recomputed) to write the summary")
+        }
+    }
+
+    struct Profile: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a shipped profile as YAML (a starting point for your own grid).")
+        @Argument(help: "Profile: \(GridConfig.profiles.joined(separator: ", ")).") var name: String
+        func run() throws { print(try loadGrid(config: nil, profile: name).yaml()) }
+    }
+}
+
+func loadGrid(config: String?, profile: String?) throws -> GridConfig {
+    if let profile {
+        guard let grid = GridConfig.profile(profile) else {
+            throw ValidationError("--profile: unknown profile '\(profile)', expected one of \(GridConfig.profiles.joined(separator: ", "))")
+        }
+        return grid
+    }
+    return try GridConfig.load(URL(fileURLWithPath: config!))
+}
