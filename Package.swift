@@ -51,7 +51,7 @@ let package = Package(
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
         .target(name: "Rendering", dependencies: ["CCairo"]),
         // Tables and reports from run records.
-        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore",
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore", "Rendering",
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [

@@ -171,6 +171,11 @@ public struct GridUnit: Codable, Hashable, Sendable {
     public var matched: Bool
     public var key: String { contentKey(self) }
 
+    public init(config: TrainingConfig, matched: Bool) {
+        self.config = config
+        self.matched = matched
+    }
+
     /// The BMRS_N run a matched unit is cut against.
     public var reference: GridUnit {
         var c = config

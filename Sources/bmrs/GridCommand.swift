@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import NeuralCore
@@ -17,6 +18,7 @@ struct GridCommand: ParsableCommand {
         @Option(help: "Grid directory (default: runs/<grid name>).") var out: String?
         @Option(help: "Worker processes on this machine.") var jobs: Int = 1
         @Option(help: "Run only shard i of n (i/n); combine with `bmrs grid merge`.") var shard: String?
+        @Flag(help: .hidden) var worker = false
         @OptionGroup var data: DataOptions
 
         func validate() throws {
@@ -31,20 +33,8 @@ struct GridCommand: ParsableCommand {
             var runner = GridRunner(config: grid, directory: URL(fileURLWithPath: out ?? "runs/\(grid.name)"))
             if let shard { runner.shard = try Shard(parsing: shard) }
             let started = Date()
-            var workers: [Process] = []
-            for _ in 1..<jobs {
-                var arguments = Array(CommandLine.arguments.dropFirst())
-                if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-                p.arguments = arguments
-                try p.run()
-                workers.append(p)
-            }
-            let log: (String) -> Void = { printErr($0) }
-            var progress = try runner.run(locator: data.locator, log: log)
-            for p in workers { p.waitUntilExit() }
-            if !workers.isEmpty { progress = try runner.run(locator: data.locator, log: log) }
+            let progress = try runGrid(runner, jobs: jobs, locator: data.locator)
+            if worker { return }
             print("grid \(grid.name): \(progress.unitsDone)/\(progress.unitsTotal) runs done (\(progress.computedHere) here) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             guard progress.complete else {
                 print("incomplete: run the other shards, then `bmrs grid merge`, or rerun to resume")
@@ -80,4 +70,26 @@ func loadGrid(config: String?, profile: String?) throws -> GridConfig {
         return grid
     }
     return try GridConfig.load(URL(fileURLWithPath: config!))
+}
+
+/// Runs `runner`'s share with `jobs` worker processes (this one plus jobs − 1 copies of
+/// the same command line with `--jobs 1`), then once more to pick up units whose
+/// dependencies finished in another worker.
+func runGrid(_ runner: GridRunner, jobs: Int, locator: DataLocator) throws -> GridRunner.Progress {
+    var workers: [Process] = []
+    for _ in 1..<max(jobs, 1) {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
+        if !arguments.contains("--worker") { arguments.append("--worker") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        p.arguments = arguments
+        try p.run()
+        workers.append(p)
+    }
+    let log: (String) -> Void = { printErr($0) }
+    var progress = try runner.run(locator: locator, log: log)
+    for p in workers { p.waitUntilExit() }
+    if !workers.isEmpty { progress = try runner.run(locator: locator, log: log) }
+    return progress
 }

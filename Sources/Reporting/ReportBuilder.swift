@@ -1,0 +1,233 @@
+import Foundation
+import Analysis
+import BayesianPruning
+import Datasets
+import Experiments
+import NeuralCore
+import Rendering
+
+/// Builds `reports/<name>/` from a finished grid: paper-style tables (LaTeX, Markdown, CSV,
+/// PNG, PDF), per data set × network a rank-correlation heatmap and accuracy-vs-compression
+/// curves (PNG, PDF), and `report.md` that shows them all with the setup.
+public struct ReportBuilder {
+    public let runner: GridRunner
+    public let templates: TemplateDirectory
+    public let output: URL
+    public var dpi: Double = CairoCanvas.defaultDPI
+    /// Wall time of the grid invocation that produced the results, when known.
+    public var gridWallSeconds: Double?
+
+    public init(runner: GridRunner, templates: TemplateDirectory, output: URL) {
+        self.runner = runner
+        self.templates = templates
+        self.output = output
+    }
+
+    var grid: GridConfig { runner.config }
+
+    /// Method rows in the paper's order: None (= plain), None with noise, the criteria,
+    /// matched runs, then the precision sweep.
+    static func methodOrder(_ r: RunRecord) -> Int {
+        let base: Int
+        switch r.config.method {
+        case .plain: base = 0
+        case .none: base = 1
+        case .l2: base = 2
+        case .etheta: base = 3
+        case .snr: base = 4
+        case .bmrsN: base = 5
+        case .bmrsU(let p): base = p == 8 ? 6 : p == 4 ? 7 : 20 + p
+        }
+        return base + (r.config.matchedPrunedFraction != nil ? 10 : 0)
+    }
+
+    static func rowLabel(_ r: RunRecord) -> String {
+        switch r.config.method {
+        case .plain: "None"
+        case .none: "None (noise)"
+        default: r.config.method.displayName + (r.config.matchedPrunedFraction != nil ? " (matched)" : "")
+        }
+    }
+
+    public static func datasetTitle(_ d: DatasetName) -> String {
+        switch d {
+        case .mnist: "MNIST"
+        case .mnist5k: "MNIST-5k"
+        case .fashionMNIST: "Fashion-MNIST"
+        case .cifar10: "CIFAR-10"
+        }
+    }
+
+    static func networkTitle(_ s: NetworkSpec) -> String {
+        s.kind == .mlp ? "MLP" + (s.hidden != 50 || s.depth != 5 ? " (H=\(s.hidden), D=\(s.depth))" : "") : "LeNet5"
+    }
+
+    /// The paper-style table of the grid's continuous-pruning runs.
+    public func paperTable(records: [RunRecord]) -> PaperTable {
+        let datasets = grid.datasets
+        let networks = grid.networks.map { $0.kind == .mlp ? NetworkSpec.mlp(hidden: $0.hidden ?? 50, depth: $0.depth ?? 5) : .lenet5() }
+        var blocks: [PaperTable.Block] = []
+        for network in networks {
+            let mine = records.filter { $0.config.network.kind == network.kind && $0.config.network.hidden == network.hidden && $0.config.network.depth == network.depth || ($0.config.network.kind == .lenet5 && network.kind == .lenet5) }
+            var labels: [(Int, String)] = []
+            for r in mine where !labels.contains(where: { $0.1 == ReportBuilder.rowLabel(r) }) {
+                labels.append((ReportBuilder.methodOrder(r), ReportBuilder.rowLabel(r)))
+            }
+            let rows = labels.sorted { $0.0 < $1.0 }.map { _, label in
+                PaperTable.Row(method: label, cells: datasets.map { d in
+                    let runs = mine.filter { $0.config.dataset == d && ReportBuilder.rowLabel($0) == label && $0.status == .finished }
+                    guard !runs.isEmpty else { return .missing }
+                    let comp = Summary(runs.map { $0.compressionStandard?.parameterCompression ?? 0 })
+                    let acc = Summary(runs.map { 100 * $0.testAccuracy })
+                    return PaperTable.Cell(compression: MeanStd(mean: comp.mean, std: comp.std, count: comp.count),
+                                           accuracy: MeanStd(mean: acc.mean, std: acc.std, count: acc.count))
+                })
+            }
+            blocks.append(PaperTable.Block(network: ReportBuilder.networkTitle(network), rows: rows))
+        }
+        let protocolText = "continuous pruning, \(grid.epochs) + \(grid.finetuneEpochs ?? 10) fine-tuning epochs, batch \(grid.batchSize ?? 32), "
+            + "\(grid.protocolVariant == .released ? "the released code's protocol" : "this project's default protocol")"
+            + (grid.trainLimit.map { ", \($0) training images" } ?? "")
+        return PaperTable(title: "\(grid.name): compression and accuracy", caption: PaperTable.caption(protocol: protocolText, seeds: grid.seeds.count),
+                          datasets: datasets.map(ReportBuilder.datasetTitle), blocks: blocks)
+    }
+
+    public struct Output: Sendable {
+        public var files: [URL]
+        public var figures: [(title: String, png: String)]
+    }
+
+    /// Writes every file; returns their paths.
+    public func build() throws -> Output {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        var files: [URL] = []
+        var figures: [(String, String)] = []
+        func write(_ text: String, _ name: String) throws {
+            let url = output.appendingPathComponent(name)
+            try AtomicFile.write(Data(text.utf8), to: url)
+            files.append(url)
+        }
+        let records = try runner.records()
+        let table = paperTable(records: records)
+        try write(try render(table, template: "table.tex", from: templates), "table.tex")
+        let markdownTable = try render(table, template: "table.md", from: templates)
+        try write(markdownTable, "table.md")
+        try write(renderCSV(table), "table.csv")
+        try tableFigure(table).write(png: output.appendingPathComponent("table.png"), pdf: output.appendingPathComponent("table.pdf"), dpi: dpi)
+        files += ["table.png", "table.pdf"].map { output.appendingPathComponent($0) }
+        figures.append(("Summary table", "table.png"))
+
+        let sweeps = try runner.sweepResults()
+        for dataset in grid.datasets {
+            for network in grid.networks {
+                let slug = "\(dataset.rawValue)-\(network.kind.rawValue)"
+                let title = "\(ReportBuilder.datasetTitle(dataset)), \(network.kind == .mlp ? "MLP" : "LeNet5")"
+                let noneRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind
+                    && $0.config.method == .none && $0.status == .finished }
+                if let heatmap = try correlationFigure(noneRuns, title: title) {
+                    try heatmap.write(png: output.appendingPathComponent("\(slug)-correlation.png"),
+                                      pdf: output.appendingPathComponent("\(slug)-correlation.pdf"), dpi: dpi)
+                    files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-correlation.\($0)") }
+                    figures.append(("Rank correlation, \(title)", "\(slug)-correlation.png"))
+                }
+                let mine = sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                if let curves = curveFigure(mine, title: title) {
+                    try curves.write(png: output.appendingPathComponent("\(slug)-curves.png"),
+                                     pdf: output.appendingPathComponent("\(slug)-curves.pdf"), dpi: dpi)
+                    files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-curves.\($0)") }
+                    figures.append(("Accuracy vs compression, \(title)", "\(slug)-curves.png"))
+                }
+            }
+        }
+        let report = try renderReport(markdownTable: markdownTable, caption: table.caption, records: records, figures: figures)
+        try write(report, "report.md")
+        return Output(files: files, figures: figures)
+    }
+
+    func tableFigure(_ table: PaperTable) -> TableFigure {
+        let emphasis = table.emphasis()
+        var bold = Set<TableCellIndex>()
+        let blocks = table.blocks.enumerated().map { b, block in
+            TableBlock(label: block.network, rows: block.rows.enumerated().map { r, row in
+                TableRow(method: row.method, cells: row.cells.enumerated().flatMap { d, cell -> [String] in
+                    if emphasis[b][r][d].compression { bold.insert(TableCellIndex(block: b, row: r, column: 2 * d)) }
+                    if emphasis[b][r][d].accuracy { bold.insert(TableCellIndex(block: b, row: r, column: 2 * d + 1)) }
+                    return [TableCellText.format(cell.compression), TableCellText.format(cell.accuracy)]
+                })
+            })
+        }
+        return TableFigure(groups: table.datasets, blocks: blocks, bold: bold, title: table.title)
+    }
+
+    func correlationFigure(_ runs: [RunRecord], title: String) throws -> CorrelationHeatmap? {
+        var matrices: [LabeledMatrix] = []
+        for r in runs {
+            let key = GridUnit(config: r.config, matched: false).key
+            let url = runner.directory.appendingPathComponent("runs/checkpoints/\(key).bin")
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            matrices.append(CriterionCorrelation.matrix(for: try Checkpoint.load(url)).correlations)
+        }
+        guard !matrices.isEmpty else { return nil }
+        let mean = MatrixSummary(matrices).mean
+        let seeds = runs.map { String($0.config.seed) }.joined(separator: ", ")
+        return CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
+                                  title: "Spearman rank correlation, \(title)",
+                                  subtitle: "trained without pruning (noise on); mean over seeds \(seeds)")
+    }
+
+    func curveFigure(_ sweeps: [SweepResult], title: String) -> CompressionCurveFigure? {
+        guard let first = sweeps.first else { return nil }
+        var series: [CurveSeries] = []
+        var ends: [CurveEndPoint] = []
+        for method in first.config.criteria {
+            let name = method.displayName
+            let perSeed = sweeps.map { s in
+                Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
+                    .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
+            }.filter { !$0.points.isEmpty }
+            guard !perSeed.isEmpty else { continue }
+            let maxX = perSeed.flatMap { $0.points.map(\.x) }.max() ?? 100
+            let averaged = averageOnGrid(perSeed, grid: evenlySpacedGrid(from: 0, to: maxX, count: 101))
+            series.append(CurveSeries(name: name, points: averaged.points.map {
+                Rendering.CurvePoint(x: $0.x, mean: $0.y.mean, std: $0.y.count > 1 ? $0.y.std : 0)
+            }))
+            if method.isThresholdless {
+                let points = sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint } }
+                if !points.isEmpty {
+                    let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
+                    ends.append(CurveEndPoint(name: "\(name) end point", xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
+                }
+            }
+        }
+        guard !series.isEmpty else { return nil }
+        let seeds = sweeps.map { String($0.config.base.seed) }.joined(separator: ", ")
+        return CompressionCurveFigure(
+            series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
+            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), interpolated on a common compression grid",
+            zoom: ends.isEmpty ? nil : ZoomPanel())
+    }
+
+    func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)]) throws -> String {
+        let runSeconds = records.reduce(0) { $0 + $1.secondsTotal }
+        let machine = records.first.map { "\($0.machine.processors) cores, OpenBLAS \($0.machine.blasCore) kernel, \($0.machine.blasThreads) BLAS thread per run" } ?? "unknown"
+        let datasets = grid.datasets.map(ReportBuilder.datasetTitle).joined(separator: ", ")
+        let sizes = records.first.map { "\($0.data.train) training, \($0.data.validation) validation and \($0.data.test) test images" } ?? ""
+        var setup = "Data: \(datasets) (\(sizes)), resized to 32×32. Networks: \(grid.networks.map { $0.kind == .mlp ? "MLP (H=\($0.hidden ?? 50), D=\($0.depth ?? 5))" : "LeNet5" }.joined(separator: " and ")). "
+        setup += "Each method trains \(grid.epochs) epochs with continuous pruning (masks recomputed every epoch), then \(grid.finetuneEpochs ?? 10) fine-tuning epoch(s) with masks fixed; Adam, lr \(grid.learningRate ?? 1e-3), batch \(grid.batchSize ?? 32), KL averaged per layer. "
+        setup += "Seeds: \(grid.seeds.map(String.init).joined(separator: ", ")). Protocol: \(grid.protocolVariant?.rawValue ?? "standard"). "
+        setup += "Machine: \(machine). Total run time \(String(format: "%.0f", runSeconds)) s summed over \(records.count) runs"
+        if let wall = gridWallSeconds { setup += ", \(String(format: "%.0f", wall)) s wall time for this invocation" }
+        setup += "."
+        let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,
+                                    figures: figures.map { ReportFigure(title: $0.0, file: $0.1) })
+        return try renderReportTemplate(context, from: templates)
+    }
+}
+
+/// Formats a table cell as the figures show it ("93.20 ± 0.31", "--" when missing).
+enum TableCellText {
+    static func format(_ v: MeanStd) -> String {
+        if v.isMissing { return "--" }
+        return v.showsStd ? String(format: "%.2f ± %.2f", v.mean, v.std) : String(format: "%.2f", v.mean)
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Mustache
+
+/// What `templates/report.md.mustache` sees (stored strings only: mustache reads values
+/// by reflection, computed properties render empty).
+public struct ReportContext: Sendable {
+    public var title: String
+    public var setup: String
+    public var caption: String
+    public var table: String
+    public var figures: [ReportFigure]
+}
+
+public struct ReportFigure: Sendable {
+    public var title: String
+    public var file: String
+}
+
+/// Renders the report page through `report.md.mustache`.
+public func renderReportTemplate(_ context: ReportContext, from directory: TemplateDirectory) throws -> String {
+    try directory.loadTemplate(named: "report.md").render(context)
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import NeuralCore
+import Reporting
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The main job: run (or reuse) a grid and write reports/<name>/ with tables (LaTeX, Markdown, CSV, PNG, PDF), figures and report.md.")
+
+    @Argument(help: "Grid config file (.yaml/.json); or use --profile.") var config: String?
+    @Option(help: "A shipped profile: \(GridConfig.profiles.joined(separator: ", ")).") var profile: String?
+    @Option(help: "Render an existing grid directory (its grid.yaml) without training.") var from: String?
+    @Option(help: "Grid directory when running (default: runs/<grid name>).") var runs: String?
+    @Option(help: "Report directory (default: reports/<grid name>).") var out: String?
+    @Option(help: "Worker processes for the grid.") var jobs: Int = 2
+    @Option(help: "Templates folder (default: the repository's templates/, found from here or the executable).") var templates: String?
+    @Option(help: "PNG resolution.") var dpi: Double = 200
+    @Flag(help: .hidden) var worker = false
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        let sources = [config != nil, profile != nil, from != nil].filter { $0 }.count
+        if sources != 1 { throw ValidationError("give exactly one of: a config file, --profile NAME, --from GRID_DIR") }
+        if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+        if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50…1200, got \(dpi)") }
+    }
+
+    func run() throws {
+        BLAS.setThreads(1)
+        let started = Date()
+        let grid: GridConfig
+        let directory: URL
+        if let from {
+            directory = URL(fileURLWithPath: from)
+            grid = try GridConfig.load(directory.appendingPathComponent("grid.yaml"))
+        } else {
+            grid = try loadGrid(config: config, profile: profile)
+            directory = URL(fileURLWithPath: runs ?? "runs/\(grid.name)")
+        }
+        let runner = GridRunner(config: grid, directory: directory)
+        var wall: Double?
+        if from == nil {
+            let progress = try runGrid(runner, jobs: jobs, locator: data.locator)
+            if worker { return }
+            guard progress.complete else {
+                throw ValidationError("grid \(grid.name) is incomplete (\(progress.unitsDone)/\(progress.unitsTotal) runs): rerun to resume")
+            }
+            wall = Date().timeIntervalSince(started)
+            print("grid \(grid.name): \(progress.unitsTotal) runs (\(progress.computedHere) computed now) in \(String(format: "%.1f", wall!)) s → \(directory.path)")
+        }
+        let templateDirectory = try TemplateDirectory.locate(explicitPath: templates, requiring: "report.md.mustache")
+        var builder = ReportBuilder(runner: runner, templates: templateDirectory,
+                                    output: URL(fileURLWithPath: out ?? "reports/\(grid.name)"))
+        builder.dpi = dpi
+        builder.gridWallSeconds = wall
+        let output = try builder.build()
+        print(RunSummary(records: try runner.records()).markdown())
+        print("report written to \(builder.output.path):")
+        for file in output.files { print("  \(file.lastPathComponent)") }
+    }
+}

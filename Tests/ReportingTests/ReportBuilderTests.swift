@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import BayesianPruning
+import Datasets
+import NeuralCore
+@testable import Experiments
+@testable import Reporting
+
+/// Synthetic classes: noise plus a bright stripe per class.
+func stripes(_ n: Int, seed: UInt64) -> ImageSet {
+    var rng = Xoshiro256(seed: seed)
+    var images = [Float](repeating: 0, count: n * 1024), labels = [Int32](repeating: 0, count: n)
+    for i in 0..<n {
+        let c = Int(rng.next() % 10)
+        labels[i] = Int32(c)
+        for p in 0..<1024 { images[i * 1024 + p] = rng.nextFloat(in: -0.3, 0.3) + (p / 32 / 3 == c ? 0.8 : 0) }
+    }
+    return ImageSet(images: images, labels: labels, channels: 1, height: 32, width: 32)
+}
+
+@Suite("Report assembly")
+struct ReportBuilderTests {
+    @Test func buildsEveryFileFromAGrid() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bmrs-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var curves = GridConfig.Curves()
+        curves.levels = 3
+        curves.criteria = [.snr, .bmrsN]
+        let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp, hidden: 8, depth: 1)],
+                              methods: [.plain, .none, .snr, .bmrsN], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 1,
+                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, protocolVariant: .standard, precisions: nil,
+                              curves: curves, slurm: nil)
+        let runner = GridRunner(config: grid, directory: root.appendingPathComponent("grid"))
+        let progress = try runner.run(data: { c in
+            (DatasetSplits(train: stripes(160, seed: c.seed), validation: stripes(48, seed: c.seed + 100), test: stripes(48, seed: 7)),
+             URL(fileURLWithPath: "/synthetic"))
+        })
+        #expect(progress.complete)
+        let templates = try TemplateDirectory.locate(explicitPath: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("templates").path, requiring: "report.md.mustache")
+        let builder = ReportBuilder(runner: runner, templates: templates, output: root.appendingPathComponent("report"))
+        let output = try builder.build()
+        let names = Set(output.files.map(\.lastPathComponent))
+        for name in ["table.tex", "table.md", "table.csv", "table.png", "table.pdf", "report.md",
+                     "fashion-mnist-mlp-correlation.png", "fashion-mnist-mlp-correlation.pdf",
+                     "fashion-mnist-mlp-curves.png", "fashion-mnist-mlp-curves.pdf"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+        let report = try String(contentsOf: root.appendingPathComponent("report/report.md"), encoding: .utf8)
+        #expect(report.contains("![Accuracy vs compression, Fashion-MNIST, MLP](fashion-mnist-mlp-curves.png)"))
+        #expect(report.contains("| MLP (H=8, D=1) | None |"))
+        #expect(report.contains("Seeds: 1, 2"))
+        let tex = try String(contentsOf: root.appendingPathComponent("report/table.tex"), encoding: .utf8)
+        #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
+        // Rows follow the paper's order: None, None (noise), SNR, BMRS_N.
+        let table = builder.paperTable(records: try runner.records())
+        #expect(table.blocks[0].rows.map(\.method) == ["None", "None (noise)", "SNR", "BMRS_N"])
+    }
+}
