@@ -92,8 +92,15 @@ public struct CompactionReport: Codable, Sendable {
     public var parametersAfter: Int
     public var forwardFlopsBefore: Double
     public var forwardFlopsAfter: Double
-    /// Largest |logit difference| between masked and compacted network over the images.
+    /// Largest |logit difference| between masked and compacted network over the images,
+    /// both evaluated in Float32 as they are used (includes BLAS rounding of each).
     public var maxLogitDifference: Double
+    /// The same in Float64 arithmetic on the first `exactImages` images: checks that the
+    /// transformation itself is exact, apart from Float32 rounding.
+    public var maxLogitDifferenceFloat64: Double
+    public var exactImages: Int
+    /// Largest |logit| seen, to put the differences in scale.
+    public var maxAbsoluteLogit: Double
     public var predictionsAgree: Double
     public var secondsMasked: Double
     public var secondsCompact: Double
@@ -101,9 +108,10 @@ public struct CompactionReport: Codable, Sendable {
 }
 
 extension CompactionReport {
-    /// Compares `masked` and `compact` on `images` (count × inputSize): logits, agreement of
-    /// predicted classes, sizes, forward FLOPs, and evaluation time (best of `repeats`).
-    public init(masked: Network, compact: Network, images: [Float], count: Int, repeats: Int = 3) {
+    /// Compares `masked` and `compact` on `images` (count × inputSize): logits (Float32 on
+    /// all images, Float64 on the first `exactImages`), agreement of predicted classes,
+    /// sizes, forward FLOPs, and evaluation time (best of `repeats`).
+    public init(masked: Network, compact: Network, images: [Float], count: Int, repeats: Int = 3, exactImages: Int = 200) {
         func timed(_ net: Network) -> ([Float], Double) {
             var best = Double.infinity
             var out: [Float] = []
@@ -116,8 +124,15 @@ extension CompactionReport {
         }
         let (a, ta) = timed(masked)
         let (b, tb) = timed(compact)
-        var maxDiff = 0.0
-        for i in 0..<a.count { maxDiff = max(maxDiff, Double(abs(a[i] - b[i]))) }
+        var maxDiff = 0.0, maxLogit = 0.0
+        for i in 0..<a.count { maxDiff = max(maxDiff, Double(abs(a[i] - b[i]))); maxLogit = max(maxLogit, Double(abs(a[i]))) }
+        let exact = min(exactImages, count)
+        let (ea, eb) = images.withUnsafeBufferPointer {
+            (Float64Reference.logits(masked, images: $0.baseAddress!, count: exact),
+             Float64Reference.logits(compact, images: $0.baseAddress!, count: exact))
+        }
+        var maxExact = 0.0
+        for i in 0..<ea.count { maxExact = max(maxExact, abs(ea[i] - eb[i])) }
         var agree = 0
         for n in 0..<count {
             let ra = a[(n * 10)..<(n * 10 + 10)], rb = b[(n * 10)..<(n * 10 + 10)]
@@ -130,7 +145,8 @@ extension CompactionReport {
                   parametersAfter: compact.allParameters.reduce(0) { $0 + $1.count },
                   forwardFlopsBefore: FLOPCount.forwardPerExample(masked),
                   forwardFlopsAfter: FLOPCount.forwardPerExample(compact),
-                  maxLogitDifference: maxDiff, predictionsAgree: count == 0 ? 1 : Double(agree) / Double(count),
+                  maxLogitDifference: maxDiff, maxLogitDifferenceFloat64: maxExact, exactImages: exact,
+                  maxAbsoluteLogit: maxLogit, predictionsAgree: count == 0 ? 1 : Double(agree) / Double(count),
                   secondsMasked: ta, secondsCompact: tb)
     }
 }

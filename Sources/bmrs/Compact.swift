@@ -34,14 +34,15 @@ struct Compact: ParsableCommand {
         } else {
             print("\(name.rawValue) not found: comparing sizes only")
         }
-        let report = CompactionReport(masked: masked, compact: compact, images: images, count: count)
+        let report = CompactionReport(masked: masked, compact: compact, images: images, count: count, exactImages: min(count, 1000))
         print(String(format: "parameters  %d → %d (%.1f %% removed)", report.parametersBefore, report.parametersAfter,
                      100 * (1 - Double(report.parametersAfter) / Double(report.parametersBefore))))
         print(String(format: "forward FLOPs per image  %.0f → %.0f (%.1f %% fewer)", report.forwardFlopsBefore, report.forwardFlopsAfter,
                      100 * (1 - report.forwardFlopsAfter / report.forwardFlopsBefore)))
         if count > 0 {
-            print(String(format: "max |logit difference| %.2e, predictions agree on %.2f %%, inference %.3f s → %.3f s (%.2f× faster)",
-                         report.maxLogitDifference, 100 * report.predictionsAgree, report.secondsMasked, report.secondsCompact, report.speedup))
+            print(String(format: "max |logit difference| %.2e in Float32 (largest |logit| %.1f), %.1e in Float64 on %d images; predictions agree on %.2f %%",
+                         report.maxLogitDifference, report.maxAbsoluteLogit, report.maxLogitDifferenceFloat64, report.exactImages, 100 * report.predictionsAgree))
+            print(String(format: "inference on the test set %.3f s → %.3f s (%.2f× faster)", report.secondsMasked, report.secondsCompact, report.speedup))
         }
         print("compacted checkpoint: \(out)")
     }
