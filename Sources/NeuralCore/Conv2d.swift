@@ -120,10 +120,7 @@ func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g
                 for n in 0..<g.batch {
                     let dst = dx + g.plane(c, n) + ky * g.width + kx
                     let src = row + n * oh * ow
-                    for oy in 0..<oh {
-                        let d = dst + oy * g.width, s = src + oy * ow
-                        for ox in 0..<ow { d[ox] += s[ox] }
-                    }
+                    for oy in 0..<oh { addShortRow(src + oy * ow, dst + oy * g.width, count: ow) }
                 }
             }
         }
@@ -137,4 +134,12 @@ func copyShortRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float
     var i = 0
     while i + 8 <= count { storeFloat8(loadFloat8(src + i), dst + i); i += 8 }
     while i < count { dst[i] = src[i]; i += 1 }
+}
+
+/// dst[0..<count] += src[0..<count] in 8-lane pieces (see `copyShortRow`).
+@inline(__always)
+func addShortRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count { storeFloat8(loadFloat8(dst + i) + loadFloat8(src + i), dst + i); i += 8 }
+    while i < count { dst[i] += src[i]; i += 1 }
 }

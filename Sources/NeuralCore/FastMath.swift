@@ -74,8 +74,8 @@ public func fastNormalQuantileCentral(_ gamma: Float) -> Float {
     1.41421356 * erfinvCentral(normalQuantileW(gamma)) * (2 * gamma - 1)
 }
 
-/// Whether Φ⁻¹(γ) falls in the tail branch (w = −log(4γ(1−γ)) ≥ 5, i.e. γ < 0.0034 or
-/// γ > 0.9966). Near the boundary both branches agree to Float32 precision.
+/// Whether Φ⁻¹(γ) falls in the tail branch (w = −log(4γ(1−γ)) ≥ 5, i.e. γ < 0.00169 or
+/// γ > 0.99831). Near the boundary both branches agree to Float32 precision.
 @inline(__always)
 public func normalQuantileNeedsTail(_ gamma: Float) -> Bool {
     4 * gamma * (1 - gamma) < 0.006737947  // e^-5

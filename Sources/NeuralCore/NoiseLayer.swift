@@ -294,9 +294,20 @@ func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureC
     } else {
         for e in 0..<count { element(e, tails: false) }
     }
-    for e in 0..<count where normalQuantileNeedsTail(noiseGamma(u[e], cdfAlpha, z)) {
+    // Tails: γ = Φ(α) + u·Z is increasing in u, so γ < g₀ or γ > 1 − g₀ is u outside
+    // [uLow, uHigh]; a cheap scan on u (widened by a margin, the exact test decides).
+    let (uLow, uHigh) = tailBounds(cdfAlpha: cdfAlpha, z: z)
+    for e in 0..<count where (u[e] < uLow || u[e] > uHigh) && normalQuantileNeedsTail(noiseGamma(u[e], cdfAlpha, z)) {
         withoutVectorizing { element(e, tails: true) }
     }
+}
+
+/// The u interval inside which γ = clamp(Φ(α) + u·Z) is surely in Φ⁻¹'s central branch.
+@inline(__always)
+func tailBounds(cdfAlpha: Float, z: Float) -> (Float, Float) {
+    guard z > 1e-6 else { return (2, -1) }  // degenerate Z: scan every element exactly
+    let g0: Float = 0.0018  // slightly above the branch point γ ≈ 0.001687 (w = 5), as a margin
+    return ((g0 - cdfAlpha) / z, (1 - g0 - cdfAlpha) / z)
 }
 
 /// Runs `body` behind a call the optimiser cannot inline, so that the rare-path loops

@@ -8,6 +8,18 @@ public func splitMix64(_ x: UInt64) -> UInt64 {
     return z ^ (z >> 31)
 }
 
+/// A 32-bit integer hash with low bias (C. Wellons, "hash prospector": 16/15/16 shifts).
+@inline(__always)
+func lowBias32(_ v: UInt32) -> UInt32 {
+    var x = v
+    x ^= x >> 16
+    x = x &* 0x7FEB_352D
+    x ^= x >> 15
+    x = x &* 0x846C_A68B
+    x ^= x >> 16
+    return x
+}
+
 /// xoshiro256** (Blackman & Vigna 2018): the one seeded generator of a run, passed
 /// explicitly wherever randomness is used (init, shuffles, splits). No global state.
 public struct Xoshiro256: RandomNumberGenerator, Sendable, Hashable {
@@ -41,9 +53,9 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Hashable {
     public mutating func split() -> Xoshiro256 { Xoshiro256(seed: next()) }
 }
 
-/// Counter-based uniform stream for the noise layers: value i is a pure function of
-/// (key, counter + i), so filling a buffer is a tight loop with no state dependency
-/// between elements, and the stream is reproducible from the key alone.
+/// Counter-based uniform stream for the noise layers: the values of the n-th fill are a
+/// pure function of (key, n, index), so filling a buffer is a tight loop with no state
+/// dependency between elements, and the stream is reproducible from the key alone.
 public struct UniformStream: Sendable, Hashable {
     public let key: UInt64
     public private(set) var counter: UInt64 = 0
@@ -51,20 +63,20 @@ public struct UniformStream: Sendable, Hashable {
     public init(key: UInt64) { self.key = key }
 
     /// Fills `out[0..<count]` with uniforms in the open interval (0, 1): 24-bit values
-    /// centred in their bins, two per 64-bit hash.
+    /// centred in their bins. Each call draws two 32-bit keys from SplitMix64(key, call);
+    /// element i is a two-round 32-bit integer hash (Wellons' low-bias mixer, a bijection)
+    /// of i under those keys, so elements of one call are distinct, calls are independent,
+    /// and the loop has no cross-element state: it vectorises (AVX2 has 32-bit multiplies,
+    /// not 64-bit ones).
     public mutating func fill(_ out: UnsafeMutablePointer<Float>, count: Int) {
-        let base = counter
-        let key = key
-        let pairs = count / 2
-        for i in 0..<pairs {
-            let r = splitMix64(key ^ (base &+ UInt64(i)) &* 0xD1B5_4A32_D192_ED03)
-            out[2 * i] = (Float(r >> 40) + 0.5) * 0x1p-24
-            out[2 * i + 1] = (Float((r >> 8) & 0xFF_FFFF) + 0.5) * 0x1p-24
+        let keys = splitMix64(key ^ counter &* 0xD1B5_4A32_D192_ED03)
+        let k1 = UInt32(truncatingIfNeeded: keys), k2 = UInt32(truncatingIfNeeded: keys >> 32)
+        for i in 0..<count {
+            var x = UInt32(truncatingIfNeeded: i) ^ k1
+            x = lowBias32(x) ^ k2
+            x = lowBias32(x)
+            out[i] = (Float(x >> 8) + 0.5) * 0x1p-24
         }
-        if count % 2 == 1 {
-            let r = splitMix64(key ^ (base &+ UInt64(pairs)) &* 0xD1B5_4A32_D192_ED03)
-            out[count - 1] = (Float(r >> 40) + 0.5) * 0x1p-24
-        }
-        counter = base &+ UInt64(pairs + 1)
+        counter &+= 1
     }
 }
