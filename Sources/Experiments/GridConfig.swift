@@ -50,6 +50,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public var batchSize: Int?
     public var learningRate: Double?
     public var trainLimit: Int?
+    public var validationLimit: Int?
     public var protocolVariant: ProtocolVariant?
     /// BMRS_U-p continuous-pruning runs for these p (the "BMRS_U can be tuned" figure).
     public var precisions: [Int]?
@@ -58,7 +59,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, datasets, networks, methods, matched, seeds, epochs, finetuneEpochs = "finetune_epochs"
-        case batchSize = "batch_size", learningRate = "learning_rate", trainLimit = "train_limit"
+        case batchSize = "batch_size", learningRate = "learning_rate", trainLimit = "train_limit", validationLimit = "validation_limit"
         case protocolVariant = "protocol", precisions, curves, slurm
     }
 
@@ -110,6 +111,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
                     base.batchSize = batchSize ?? 32
                     base.learningRate = Float(learningRate ?? 1e-3)
                     base.trainLimit = trainLimit
+                    base.validationLimit = validationLimit
                     base.protocolVariant = protocolVariant ?? .standard
                     var all = methods
                     for p in precisions ?? [] where !all.contains(.bmrsU(precisionBits: p)) { all.append(.bmrsU(precisionBits: p)) }
@@ -142,12 +144,13 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public static func profile(_ name: String) -> GridConfig? {
         switch name {
         case "quick":
-            // Embedded data only, small: CI and first use (a few minutes on 2 cores).
+            // Embedded data only, small: first use (minutes on 2 cores). 8,000 training
+            // images × 32 epochs ≈ 8,000 steps: about when continuous pruning sets in.
             GridConfig(name: "quick", datasets: [.fashionMNIST],
                        networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
                        methods: PruningMethod.paperMethods, matched: nil, seeds: [100, 1000, 1001],
-                       epochs: 3, finetuneEpochs: 1, batchSize: 32, learningRate: 1e-3, trainLimit: 4000,
-                       protocolVariant: .standard, precisions: nil,
+                       epochs: 30, finetuneEpochs: 2, batchSize: 32, learningRate: 1e-3, trainLimit: 8000,
+                       validationLimit: 2000, protocolVariant: .standard, precisions: nil,
                        curves: { var c = Curves(); c.levels = 11; return c }(), slurm: nil)
         case "paper":
             // SPEC §5: 50 + 10 epochs, 10 seeds, all three data sets, curves with 100 levels.
@@ -155,7 +158,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
                        networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
                        methods: PruningMethod.paperMethods, matched: [.l2, .etheta], seeds: [100, 1000, 1001, 2001, 50, 5000, 66, 666, 7, 744],
                        epochs: 50, finetuneEpochs: 10, batchSize: 32, learningRate: 1e-3, trainLimit: nil,
-                       protocolVariant: .standard, precisions: [2, 4, 6, 8, 12, 16], curves: Curves(), slurm: Slurm())
+                       validationLimit: nil, protocolVariant: .standard, precisions: [2, 4, 6, 8, 12, 16], curves: Curves(), slurm: Slurm())
         default: nil
         }
     }

@@ -29,6 +29,8 @@ public struct Trainer {
         BLAS.setThreads(config.threads)
         var train = splits.train
         if let limit = config.trainLimit, limit < train.count { train = train.subset(Array(0..<limit)) }
+        var validationSet = splits.validation
+        if let limit = config.validationLimit, limit < validationSet.count { validationSet = validationSet.subset(Array(0..<limit)) }
         let spec = config.network
         guard train.channels == spec.inputChannels, train.height == NetworkSpec.imageSide, train.width == NetworkSpec.imageSide else {
             throw ConfigError(field: "network.input_channels",
@@ -48,12 +50,12 @@ public struct Trainer {
         var record = RunRecord(
             config: config,
             data: DataSummary(dataset: config.dataset, directory: dataDirectory, train: train.count,
-                              validation: splits.validation.count, test: splits.test.count),
+                              validation: validationSet.count, test: splits.test.count),
             machine: MachineSummary(blasCore: BLAS.coreName, blasThreads: BLAS.threads,
                                     processors: ProcessInfo.processInfo.activeProcessorCount))
 
         var best = ParameterSnapshot(network)
-        record.bestValidationAccuracy = network.accuracy(images: splits.validation.images, labels: splits.validation.labels)
+        record.bestValidationAccuracy = network.accuracy(images: validationSet.images, labels: validationSet.labels)
 
         let inputSize = spec.inputChannels * NetworkSpec.imageSide * NetworkSpec.imageSide
         var batchImages = [Float](repeating: 0, count: config.batchSize * inputSize)
@@ -104,7 +106,7 @@ public struct Trainer {
                 record.unitsCameBack += cameBack
             }
             if criterion != nil && config.protocolVariant == .released { zeroPrunedWeights(network) }
-            let validation = network.accuracy(images: splits.validation.images, labels: splits.validation.labels)
+            let validation = network.accuracy(images: validationSet.images, labels: validationSet.labels)
             let compression = CompressionReport(network: network, counting: config.parameterCounting)
             let entry = EpochRecord(epoch: epoch, phase: finetune ? "finetune" : "train",
                                     trainLoss: lossSum / Double(steps),

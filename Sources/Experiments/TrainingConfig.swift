@@ -35,6 +35,8 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public var validationFraction: Double = 0.2
     /// Use only the first N images of the shuffled training split (nil: all). For quick runs.
     public var trainLimit: Int?
+    /// Validate on only the first N validation images (nil: all). For quick runs.
+    public var validationLimit: Int?
     /// OpenBLAS threads. 1 by default, so runs are reproducible bit for bit.
     public var threads: Int = 1
     /// Images per evaluation forward pass (does not change results).
@@ -56,6 +58,7 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         if !(learningRate > 0) { try fail("learning_rate", "> 0", learningRate) }
         if !(validationFraction > 0 && validationFraction < 1) { try fail("validation_fraction", "in (0, 1)", validationFraction) }
         if let limit = trainLimit, limit < 1 { try fail("train_limit", "≥ 1", limit) }
+        if let limit = validationLimit, limit < 1 { try fail("validation_limit", "≥ 1", limit) }
         if threads < 1 { try fail("threads", "≥ 1", threads) }
         if evaluationBatchSize < 1 { try fail("evaluation_batch_size", "≥ 1", evaluationBatchSize) }
         if network.hidden < 1 { try fail("network.hidden", "≥ 1", network.hidden) }

@@ -50,6 +50,8 @@ struct Train: ParsableCommand {
     var depth: Int = 5
     @Option(help: "Train on only the first N images of the training split (quick runs).")
     var trainLimit: Int?
+    @Option(help: "Validate on only the first N validation images (quick runs).")
+    var validationLimit: Int?
     @Option(help: "OpenBLAS threads (1 keeps runs reproducible bit for bit).")
     var threads: Int = 1
     @OptionGroup var data: DataOptions
@@ -79,6 +81,7 @@ struct Train: ParsableCommand {
         config.klAveraging = klAveraging
         config.threads = threads
         config.trainLimit = trainLimit
+        config.validationLimit = validationLimit
         config.compressEvery = compressEvery
         config.finetuneEpochs = finetuneEpochs
         config.stickyMasks = stickyMasks

@@ -11,7 +11,7 @@ func tinyGrid() -> GridConfig {
     curves.criteria = [.snr, .bmrsN]
     return GridConfig(name: "tiny", datasets: [.fashionMNIST], networks: [.init(kind: .mlp, hidden: 6, depth: 1)],
                       methods: [.none, .snr, .bmrsN], matched: [.l2], seeds: [1, 2], epochs: 2, finetuneEpochs: 1,
-                      batchSize: 16, learningRate: 1e-3, trainLimit: nil, protocolVariant: .standard, precisions: [6],
+                      batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard, precisions: [6],
                       curves: curves, slurm: nil)
 }
 

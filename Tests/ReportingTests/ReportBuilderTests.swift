@@ -28,7 +28,7 @@ struct ReportBuilderTests {
         curves.criteria = [.snr, .bmrsN]
         let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp, hidden: 8, depth: 1)],
                               methods: [.plain, .none, .snr, .bmrsN], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 1,
-                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, protocolVariant: .standard, precisions: nil,
+                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard, precisions: nil,
                               curves: curves, slurm: nil)
         let runner = GridRunner(config: grid, directory: root.appendingPathComponent("grid"))
         let progress = try runner.run(data: { c in
