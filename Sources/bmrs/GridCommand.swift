@@ -19,10 +19,13 @@ struct GridCommand: ParsableCommand {
         @Option(help: "Worker processes on this machine.") var jobs: Int = 1
         @Option(help: "Run only shard i of n (i/n); combine with `bmrs grid merge`.") var shard: String?
         @Flag(help: .hidden) var worker = false
+        @Option(help: "Write a Slurm job array (one task per shard) and a dependent merge + report job into DIR instead of running.")
+        var emitSlurm: String?
         @OptionGroup var data: DataOptions
 
         func validate() throws {
             if (config == nil) == (profile == nil) { throw ValidationError("give a config file or --profile NAME") }
+            if emitSlurm != nil && config == nil { throw ValidationError("--emit-slurm needs a config file (write one with `bmrs grid profile NAME > grid.yaml`)") }
             if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
             if let shard { _ = try Shard(parsing: shard) }
         }
@@ -30,6 +33,19 @@ struct GridCommand: ParsableCommand {
         func run() throws {
             BLAS.setThreads(1)
             let grid = try loadGrid(config: config, profile: profile)
+            if let emitSlurm {
+                let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                let absolute = { (p: String) in URL(fileURLWithPath: p, relativeTo: cwd).standardizedFileURL.path }
+                var scripts = SlurmScripts(grid: grid, configPath: absolute(config!), gridDirectory: absolute(out ?? "runs/\(grid.name)"),
+                                           executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
+                                           reportDirectory: absolute("reports/\(grid.name)"))
+                if let d = data.dataDir { scripts.environment["BMRS_DATA_DIR"] = absolute(d) } else if let d = ProcessInfo.processInfo.environment["BMRS_DATA_DIR"] {
+                    scripts.environment["BMRS_DATA_DIR"] = absolute(d)
+                }
+                for url in try scripts.write(to: URL(fileURLWithPath: emitSlurm)) { print("wrote \(url.path)") }
+                print("submit with: \(URL(fileURLWithPath: emitSlurm).appendingPathComponent("submit.sh").path)")
+                return
+            }
             var runner = GridRunner(config: grid, directory: URL(fileURLWithPath: out ?? "runs/\(grid.name)"))
             if let shard { runner.shard = try Shard(parsing: shard) }
             let started = Date()
