@@ -131,6 +131,21 @@ public struct ReportBuilder {
                     figures.append(("Rank correlation, \(title)", "\(slug)-correlation.png"))
                 }
                 let mine = sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                if let (knee, analysis) = kneeFigure(mine, title: title) {
+                    try knee.write(png: output.appendingPathComponent("\(slug)-knee.png"),
+                                   pdf: output.appendingPathComponent("\(slug)-knee.pdf"), dpi: dpi)
+                    files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-knee.\($0)") }
+                    figures.append(("Pareto front and knee, \(title)", "\(slug)-knee.png"))
+                    try AtomicFile.writeJSON(analysis, to: output.appendingPathComponent("\(slug)-knee.json"))
+                    files.append(output.appendingPathComponent("\(slug)-knee.json"))
+                }
+                let precisionRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind }
+                if let precision = precisionFigure(precisionRuns, title: title) {
+                    try precision.write(png: output.appendingPathComponent("\(slug)-precision.png"),
+                                        pdf: output.appendingPathComponent("\(slug)-precision.pdf"), dpi: dpi)
+                    files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-precision.\($0)") }
+                    figures.append(("BMRS_U precision, \(title)", "\(slug)-precision.png"))
+                }
                 if let curves = curveFigure(mine, title: title) {
                     try curves.write(png: output.appendingPathComponent("\(slug)-curves.png"),
                                      pdf: output.appendingPathComponent("\(slug)-curves.pdf"), dpi: dpi)
@@ -205,6 +220,95 @@ public struct ReportBuilder {
             series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
             subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), interpolated on a common compression grid",
             zoom: ends.isEmpty ? nil : ZoomPanel())
+    }
+
+    /// Knee analysis (SPEC §6–7's "BMRS lands near the optimal point", made a number): the
+    /// Pareto front of all criteria's mean curves, the Kneedle knee of the SNR and L2 mean
+    /// curves, and each thresholdless end point's Euclidean distance (in percentage points of
+    /// compression and accuracy) to the front and to each knee, per seed and averaged.
+    public struct KneeAnalysis: Codable, Sendable {
+        public var front: [[Double]]
+        public var knees: [String: [Double]]
+        public var endPoints: [EndPoint]
+        public struct EndPoint: Codable, Sendable {
+            public var criterion: String
+            public var seeds: [UInt64]
+            public var compression: [Double]
+            public var accuracy: [Double]
+            public var distanceToFront: [Double]
+            public var distanceToKnee: [String: [Double]]
+            public var meanDistanceToFront: Double
+        }
+    }
+
+    func kneeFigure(_ sweeps: [SweepResult], title: String) -> (KneeFigure, KneeAnalysis)? {
+        guard let first = sweeps.first else { return nil }
+        var series: [CurveSeries] = []
+        var meanCurves: [String: Analysis.Curve] = [:]
+        for method in first.config.criteria {
+            let perSeed = sweeps.map { s in
+                Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
+                    .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
+            }.filter { !$0.points.isEmpty }
+            guard !perSeed.isEmpty else { continue }
+            let maxX = perSeed.flatMap { $0.points.map(\.x) }.max() ?? 100
+            let averaged = averageOnGrid(perSeed, grid: evenlySpacedGrid(from: 0, to: maxX, count: 101))
+            let curve = Analysis.Curve(points: averaged.points.map { Analysis.CurvePoint(x: $0.x, y: $0.y.mean) })
+            meanCurves[method.description] = curve
+            series.append(CurveSeries(name: method.displayName, points: curve.points.map { Rendering.CurvePoint(x: $0.x, mean: $0.y) }))
+        }
+        guard !series.isEmpty else { return nil }
+        let front = ParetoFront(meanCurves.values.flatMap(\.points))
+        var knees: [KneePoint] = [], kneeValues: [String: [Double]] = [:]
+        for name in ["snr", "l2"] {
+            if let curve = meanCurves[name], let k = Kneedle.knee(of: curve) {
+                knees.append(KneePoint(label: "\(name == "snr" ? "SNR" : "L2") knee", x: k.x, y: k.y))
+                kneeValues[name] = [k.x, k.y]
+            }
+        }
+        var ends: [CurveEndPoint] = [], analysisEnds: [KneeAnalysis.EndPoint] = []
+        for method in first.config.criteria where method.isThresholdless {
+            let pairs = sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
+            guard !pairs.isEmpty else { continue }
+            let xs = pairs.map { $0.1.parameterCompression }, ys = pairs.map { 100 * $0.1.testAccuracy }
+            let distances = zip(xs, ys).map { front.distance(to: Analysis.CurvePoint(x: $0, y: $1)) }
+            var toKnee: [String: [Double]] = [:]
+            for (name, k) in kneeValues { toKnee[name] = zip(xs, ys).map { (($0 - k[0]) * ($0 - k[0]) + ($1 - k[1]) * ($1 - k[1])).squareRoot() } }
+            analysisEnds.append(.init(criterion: method.description, seeds: pairs.map(\.0), compression: xs, accuracy: ys,
+                                      distanceToFront: distances, distanceToKnee: toKnee, meanDistanceToFront: Analysis.mean(distances)))
+            let x = Summary(xs), y = Summary(ys)
+            ends.append(CurveEndPoint(name: method.displayName, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
+        }
+        let figure = KneeFigure(series: series, front: front.points.map { DataPoint(x: $0.x, y: $0.y) }, knees: knees, endPoints: ends,
+                                title: "Pareto front and knee, \(title)",
+                                subtitle: "mean curves over seeds; distances in percentage points to the nearest front point")
+        let analysis = KneeAnalysis(front: front.points.map { [$0.x, $0.y] }, knees: kneeValues, endPoints: analysisEnds)
+        return (figure, analysis)
+    }
+
+    /// Compression and accuracy of continuous pruning with BMRS_U-p against p, mean with a
+    /// 95 % bootstrap interval over seeds (seeded, 10,000 resamples).
+    func precisionFigure(_ runs: [RunRecord], title: String) -> PrecisionFigure? {
+        var byP: [Int: [RunRecord]] = [:]
+        for r in runs where r.status == .finished && r.config.matchedPrunedFraction == nil {
+            if case .bmrsU(let p) = r.config.method { byP[p, default: []].append(r) }
+        }
+        guard byP.count >= 3 else { return nil }
+        var rng = Xoshiro256(seed: 2024)
+        func interval(_ values: [Double]) -> IntervalEstimate {
+            let m = Analysis.mean(values)
+            guard values.count > 1 else { return IntervalEstimate(mean: m, lower: m, upper: m) }
+            let ci = bootstrapMeanInterval(values, using: &rng)
+            return IntervalEstimate(mean: m, lower: ci.lower, upper: ci.upper)
+        }
+        let points = byP.keys.sorted().map { p in
+            PrecisionPoint(precision: Double(p),
+                           compression: interval(byP[p]!.map { $0.compressionStandard?.parameterCompression ?? 0 }),
+                           accuracy: interval(byP[p]!.map { 100 * $0.testAccuracy }))
+        }
+        return PrecisionFigure(series: [PrecisionSeries(name: "BMRS_U-p", points: points)], references: [],
+                               title: "BMRS_U precision, \(title)",
+                               subtitle: "continuous pruning; mean and 95 % bootstrap interval over seeds")
     }
 
     func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)]) throws -> String {

@@ -28,7 +28,7 @@ struct ReportBuilderTests {
         curves.criteria = [.snr, .bmrsN]
         let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp, hidden: 8, depth: 1)],
                               methods: [.plain, .none, .snr, .bmrsN], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 1,
-                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard, precisions: nil,
+                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard, precisions: [2, 6, 12],
                               curves: curves, slurm: nil)
         let runner = GridRunner(config: grid, directory: root.appendingPathComponent("grid"))
         let progress = try runner.run(data: { c in
@@ -44,7 +44,8 @@ struct ReportBuilderTests {
         let names = Set(output.files.map(\.lastPathComponent))
         for name in ["table.tex", "table.md", "table.csv", "table.png", "table.pdf", "report.md",
                      "fashion-mnist-mlp-correlation.png", "fashion-mnist-mlp-correlation.pdf",
-                     "fashion-mnist-mlp-curves.png", "fashion-mnist-mlp-curves.pdf"] {
+                     "fashion-mnist-mlp-curves.png", "fashion-mnist-mlp-curves.pdf",
+                     "fashion-mnist-mlp-knee.png", "fashion-mnist-mlp-knee.json", "fashion-mnist-mlp-precision.pdf"] {
             #expect(names.contains(name), "missing \(name)")
         }
         let report = try String(contentsOf: root.appendingPathComponent("report/report.md"), encoding: .utf8)
@@ -55,6 +56,10 @@ struct ReportBuilderTests {
         #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
         // Rows follow the paper's order: None, None (noise), SNR, BMRS_N.
         let table = builder.paperTable(records: try runner.records())
-        #expect(table.blocks[0].rows.map(\.method) == ["None", "None (noise)", "SNR", "BMRS_N"])
+        #expect(table.blocks[0].rows.map(\.method) == ["None", "None (noise)", "SNR", "BMRS_N", "BMRS_U-2", "BMRS_U-6", "BMRS_U-12"])
+        let knee = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("report/fashion-mnist-mlp-knee.json"))) as! [String: Any]
+        let ends = knee["end_points"] as! [[String: Any]]
+        #expect(ends.first?["criterion"] as? String == "bmrs-n")
+        #expect((ends.first?["distance_to_front"] as? [Double])?.count == 2)
     }
 }
