@@ -25,6 +25,8 @@ public struct DataLocator: Sendable {
 
     /// The `--data-dir` argument, if any.
     public let dataDirectory: String?
+    /// `data/` under the working directory, searched after everything else (nil: not searched).
+    public let localDataDirectory: String?
     /// The value of `BMRS_DATA_DIR`, if set and not empty.
     public let environmentDirectory: String?
     /// Directories searched after the roots, per data set.
@@ -35,7 +37,9 @@ public struct DataLocator: Sendable {
     ///   - environment: the process environment (only `BMRS_DATA_DIR` is read).
     ///   - systemDirectories: last-resort directories per data set; tests replace them.
     public init(dataDirectory: String?, environment: [String: String],
-                systemDirectories: [DatasetName: [String]] = DataLocator.defaultSystemDirectories) {
+                systemDirectories: [DatasetName: [String]] = DataLocator.defaultSystemDirectories,
+                localDataDirectory: String? = FileManager.default.currentDirectoryPath + "/data") {
+        self.localDataDirectory = localDataDirectory
         func nonEmpty(_ s: String?) -> String? {
             guard let s, !s.isEmpty else { return nil }
             return NSString(string: s).expandingTildeInPath
@@ -77,6 +81,14 @@ public struct DataLocator: Sendable {
         for dir in systemDirectories[name] ?? [] {
             result.append(Candidate(directory: URL(fileURLWithPath: dir, isDirectory: true), origin: "system"))
         }
+        // Last: ./data, where scripts/fetch-mnist-5k.sh puts the sample (so a fresh
+        // checkout finds it without setting BMRS_DATA_DIR).
+        if let local = localDataDirectory {
+            let root = URL(fileURLWithPath: local, isDirectory: true)
+            for sub in DataLocator.subfolders(of: name) {
+                result.append(Candidate(directory: root.appendingPathComponent(sub, isDirectory: true), origin: "./data"))
+            }
+        }
         return result
     }
 
@@ -98,15 +110,15 @@ public struct DataLocator: Sendable {
                 report.append("\(path) (\(place.origin)): missing \(missing.joined(separator: ", "))")
             }
         }
-        if places.isEmpty {
-            report.append("nowhere: no --data-dir given, \(DataLocator.environmentVariable) not set, no system directory for \(name.rawValue)")
-        }
+
         var expected = "\(DataLocator.requiredFilesDescription(of: name)) in --data-dir or \(DataLocator.environmentVariable) (or their \(DataLocator.subfolders(of: name).joined(separator: "|")) subfolder)"
         if name == .mnist5k { expected += "; scripts/fetch-mnist-5k.sh downloads it" }
         if name == .fashionMNIST { expected += ", or the Debian package dataset-fashion-mnist" }
+        let found = places.isEmpty
+            ? "no place to search (no --data-dir given, \(DataLocator.environmentVariable) not set, no default directory for \(name.rawValue))"
+            : "it in none of: " + report.joined(separator: "; ")
         throw DatasetError(.missingFile, path: places.first?.directory.path ?? name.rawValue,
-                           problem: "data set \(name.rawValue) not found",
-                           expected: expected, found: "searched " + report.joined(separator: "; "))
+                           problem: "data set \(name.rawValue) not found", expected: expected, found: found)
     }
 
     /// The files of `name` missing from `directory` (empty if it is complete); an IDX

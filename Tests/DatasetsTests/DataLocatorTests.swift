@@ -75,8 +75,8 @@ struct DataLocatorTests {
         ]) { _ = try locator.locate(.cifar10) }
         #expect(error?.path == argument.url.appendingPathComponent("cifar10").path)
 
-        let nowhere = DataLocator(dataDirectory: nil, environment: [:], systemDirectories: [:])
-        expectDatasetError(.missingFile, mentioning: ["mnist-5k not found", "no --data-dir", "fetch-mnist-5k.sh"]) {
+        let nowhere = DataLocator(dataDirectory: nil, environment: [:], systemDirectories: [:], localDataDirectory: nil)
+        expectDatasetError(.missingFile, mentioning: ["mnist-5k not found", "no --data-dir", "fetch-mnist-5k.sh", "no place to search"]) {
             _ = try nowhere.locate(.mnist5k)
         }
     }
@@ -114,5 +114,21 @@ struct DataLocatorTests {
         let mnist = try #require(survey.first { $0.name == .mnist })
         #expect(mnist.directory != nil && !mnist.isAvailable)
         #expect(mnist.problem?.contains("t10k-images-idx3-ubyte") == true)
+    }
+}
+
+@Suite("Data set discovery: ./data")
+struct LocalDataDirectoryTests {
+    @Test func localDataFolderIsSearchedLast() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bmrs-local-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sample = root.appendingPathComponent("mnist-5k")
+        try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
+        try Data([0x1F, 0x8B]).write(to: sample.appendingPathComponent("mnist_5k.csv.gz"))
+        let locator = DataLocator(dataDirectory: nil, environment: [:], systemDirectories: [:], localDataDirectory: root.path)
+        #expect(try locator.locate(.mnist5k).standardizedFileURL.path == sample.standardizedFileURL.path)
+        #expect(locator.candidates(for: .mnist5k).last?.origin == "./data")
+        let argumentFirst = DataLocator(dataDirectory: "/nonexistent", environment: [:], systemDirectories: [:], localDataDirectory: root.path)
+        #expect(argumentFirst.candidates(for: .mnist5k).first?.origin == "--data-dir")
     }
 }
