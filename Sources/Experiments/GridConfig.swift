@@ -24,9 +24,15 @@ public struct GridConfig: Codable, Hashable, Sendable {
         public var levels = 100
         public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
         public var finetuneEpochs = 1
+        /// How figures average curves over seeds: `grid` (default: each seed interpolated
+        /// onto a common compression grid) or `position` (the authors' code: by list
+        /// position, averaging where present).
+        public var averaging: CurveAveraging?
         public init() {}
-        enum CodingKeys: String, CodingKey { case levels, criteria, finetuneEpochs = "finetune_epochs" }
+        enum CodingKeys: String, CodingKey { case levels, criteria, finetuneEpochs = "finetune_epochs", averaging }
     }
+
+    public enum CurveAveraging: String, Codable, Hashable, Sendable { case grid, position }
 
     public struct Slurm: Codable, Hashable, Sendable {
         public var shards = 4

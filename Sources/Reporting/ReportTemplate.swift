@@ -8,6 +8,8 @@ public struct ReportContext: Sendable {
     public var setup: String
     public var caption: String
     public var table: String
+    /// Markdown table of paired comparisons against BMRS_N.
+    public var paired: String
     public var figures: [ReportFigure]
 }
 

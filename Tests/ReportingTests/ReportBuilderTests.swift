@@ -52,6 +52,8 @@ struct ReportBuilderTests {
         #expect(report.contains("![Accuracy vs compression, Fashion-MNIST, MLP](fashion-mnist-mlp-curves.png)"))
         #expect(report.contains("| MLP (H=8, D=1) | None |"))
         #expect(report.contains("Seeds: 1, 2"))
+        #expect(report.contains("## Against BMRS_N, seed by seed"))
+        #expect(report.contains("| Fashion-MNIST | MLP | SNR | 2 |"), "\(report)")
         let tex = try String(contentsOf: root.appendingPathComponent("report/table.tex"), encoding: .utf8)
         #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
         // Rows follow the paper's order: None, None (noise), SNR, BMRS_N.
@@ -61,5 +63,12 @@ struct ReportBuilderTests {
         let ends = knee["end_points"] as! [[String: Any]]
         #expect(ends.first?["criterion"] as? String == "bmrs-n")
         #expect((ends.first?["distance_to_front"] as? [Double])?.count == 2)
+        // The authors' averaging by list position is an option of the grid.
+        var byPosition = grid
+        byPosition.curves?.averaging = .position
+        let positional = ReportBuilder(runner: GridRunner(config: byPosition, directory: root.appendingPathComponent("grid")),
+                                       templates: templates, output: root.appendingPathComponent("report2"))
+        let figure = try #require(positional.curveFigure(try positional.runner.sweepResults(), title: "t"))
+        #expect(figure.subtitle?.contains("list position") == true)
     }
 }
