@@ -112,7 +112,9 @@ struct CurveRenderer {
     static let markerSize = 7.0
     static let capHalfWidth = 2.5
 
-    /// The data range of everything drawn: mean ± std of curves and end points.
+    /// The data range of everything drawn: mean ± std of curves and end points, except
+    /// that end points' x error bars do not widen the x range (a compression spread
+    /// around 0 would otherwise push the axis to −50 %); bars past the axis are clipped.
     static func dataRange(series: [CurveSeries], endPoints: [CurveEndPoint])
         -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
         var xs: [Double] = [], ys: [Double] = []
@@ -125,7 +127,8 @@ struct CurveRenderer {
         }
         for e in endPoints where e.xMean.isFinite && e.yMean.isFinite {
             let xsd = e.xStd.isFinite ? e.xStd : 0, ysd = e.yStd.isFinite ? e.yStd : 0
-            xs.append(e.xMean - xsd); xs.append(e.xMean + xsd)
+            _ = xsd
+            xs.append(e.xMean)
             ys.append(e.yMean - ysd); ys.append(e.yMean + ysd)
         }
         guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else { return nil }
