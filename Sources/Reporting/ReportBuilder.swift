@@ -373,7 +373,7 @@ public struct ReportBuilder {
         setup += "Each method trains \(grid.epochs) epochs with continuous pruning (masks recomputed every epoch), then \(grid.finetuneEpochs ?? 10) fine-tuning epoch(s) with masks fixed; Adam, lr \(grid.learningRate ?? 1e-3), batch \(grid.batchSize ?? 32), KL averaged per layer. "
         setup += "Seeds: \(grid.seeds.map(String.init).joined(separator: ", ")). Protocol: \(grid.protocolVariant?.rawValue ?? "standard"). "
         setup += "Machine: \(machine). Total run time \(String(format: "%.0f", runSeconds)) s summed over \(records.count) runs"
-        if let wall = gridWallSeconds { setup += ", \(String(format: "%.0f", wall)) s wall time for this invocation" }
+        if let wall = gridWallSeconds { setup += ", \(String(format: "%.0f", wall)) s wall time for the grid run" }
         setup += "."
         let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,
                                     paired: pairedComparisons(records: records),

@@ -47,7 +47,13 @@ struct Report: ParsableCommand {
                 throw ValidationError("grid \(grid.name) is incomplete (\(progress.unitsDone)/\(progress.unitsTotal) runs): rerun to resume")
             }
             wall = Date().timeIntervalSince(started)
+            // Kept beside the results so that `--from` can state it too.
+            try AtomicFile.write(Data(String(format: "%.1f\n", wall!).utf8),
+                                 to: directory.appendingPathComponent("results/wall-seconds.txt"))
             print("grid \(grid.name): \(progress.unitsTotal) runs (\(progress.computedHere) computed now) in \(String(format: "%.1f", wall!)) s → \(directory.path)")
+        }
+        if wall == nil, let text = try? String(contentsOf: directory.appendingPathComponent("results/wall-seconds.txt"), encoding: .utf8) {
+            wall = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let templateDirectory = try TemplateDirectory.locate(explicitPath: templates, requiring: "report.md.mustache")
         var builder = ReportBuilder(runner: runner, templates: templateDirectory,
