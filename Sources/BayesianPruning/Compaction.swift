@@ -97,10 +97,11 @@ public struct CompactionReport: Codable, Sendable {
     public var maxLogitDifference: Double
     /// The same in Float64 arithmetic on the first `exactImages` images: checks that the
     /// transformation itself is exact, apart from Float32 rounding.
-    public var maxLogitDifferenceFloat64: Double
-    public var exactImages: Int
+    /// (Optional so that records written before this field existed still decode.)
+    public var maxLogitDifferenceFloat64: Double?
+    public var exactImages: Int?
     /// Largest |logit| seen, to put the differences in scale.
-    public var maxAbsoluteLogit: Double
+    public var maxAbsoluteLogit: Double?
     public var predictionsAgree: Double
     public var secondsMasked: Double
     public var secondsCompact: Double

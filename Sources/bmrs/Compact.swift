@@ -41,7 +41,8 @@ struct Compact: ParsableCommand {
                      100 * (1 - report.forwardFlopsAfter / report.forwardFlopsBefore)))
         if count > 0 {
             print(String(format: "max |logit difference| %.2e in Float32 (largest |logit| %.1f), %.1e in Float64 on %d images; predictions agree on %.2f %%",
-                         report.maxLogitDifference, report.maxAbsoluteLogit, report.maxLogitDifferenceFloat64, report.exactImages, 100 * report.predictionsAgree))
+                         report.maxLogitDifference, report.maxAbsoluteLogit ?? 0, report.maxLogitDifferenceFloat64 ?? 0,
+                         report.exactImages ?? 0, 100 * report.predictionsAgree))
             print(String(format: "inference on the test set %.3f s → %.3f s (%.2f× faster)", report.secondsMasked, report.secondsCompact, report.speedup))
         }
         print("compacted checkpoint: \(out)")
