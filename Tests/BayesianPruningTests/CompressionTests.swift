@@ -131,7 +131,7 @@ struct CompactionTests {
     }
 
     @Test(arguments: [NetworkSpec.mlp(hidden: 12, depth: 3), .lenet5(), .lenet5(channels: 3)])
-    func sameLogitsAsTheMaskedNetwork(spec: NetworkSpec) {
+    func sameLogitsAsTheMaskedNetwork(spec: NetworkSpec) throws {
         let net = network(spec, seed: 4)
         randomize(net, prune: 0.4, seed: 5)
         let compact = Compaction.compact(net)
