@@ -64,20 +64,9 @@ struct SweepCommand: ParsableCommand {
             var runner = SweepRunner(config: config, directory: URL(fileURLWithPath: out))
             if let shard { runner.shard = try Shard(parsing: shard) }
             let log: (String) -> Void = { printErr($0) }
-            var workers: [Process] = []
-            if jobs > 1 {
-                // Train the shared model first, then let the workers claim units.
-                _ = try runner.prepare(locator: data.locator, log: log)
-                var arguments = Array(CommandLine.arguments.dropFirst())
-                if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
-                for _ in 1..<jobs {
-                    let p = Process()
-                    p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-                    p.arguments = arguments
-                    try p.run()
-                    workers.append(p)
-                }
-            }
+            // Train the shared model first, then let the workers claim units.
+            if jobs > 1 { _ = try runner.prepare(locator: data.locator, log: log) }
+            let workers = try spawnWorkers(jobs - 1)
             var result = try runner.run(locator: data.locator, log: log)
             for p in workers { p.waitUntilExit() }
             if !workers.isEmpty { result = try runner.run(locator: data.locator, log: log) }
