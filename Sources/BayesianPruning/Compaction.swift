@@ -139,10 +139,7 @@ extension CompactionReport {
             let ra = a[(n * 10)..<(n * 10 + 10)], rb = b[(n * 10)..<(n * 10 + 10)]
             if ra.firstIndex(of: ra.max()!) == rb.firstIndex(of: rb.max()!) { agree += 1 }
         }
-        let maskedParameters = masked.layers.reduce(0) { total, layer in
-            (layer as? NoiseLayer).map { total + 2 * $0.units } ?? total + layer.parameters.reduce(0) { $0 + $1.count }
-        }
-        self.init(parametersBefore: maskedParameters,
+        self.init(parametersBefore: CompressionReport.trainableParameters(of: masked),
                   parametersAfter: compact.allParameters.reduce(0) { $0 + $1.count },
                   forwardFlopsBefore: FLOPCount.forwardPerExample(masked),
                   forwardFlopsAfter: FLOPCount.forwardPerExample(compact),

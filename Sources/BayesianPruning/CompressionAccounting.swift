@@ -45,12 +45,17 @@ public struct CompressionReport: Codable, Sendable, Equatable {
         structures = keep.reduce(0) { $0 + $1.count }
         prunedStructures = keep.reduce(0) { $0 + $1.filter { !$0 }.count }
         keptPerLayer = keep.map { $0.filter { $0 }.count }
-        // Every weight layer and noise layer counts, μ and log σ included even when noise is off.
-        parameters = network.layers.reduce(0) { total, layer in
+        parameters = CompressionReport.trainableParameters(of: network)
+        removedParameters = CompressionReport.removed(network: network, keep: keep, counting: counting)
+    }
+
+    /// Every trainable parameter: weights, biases, and μ and log σ of every noise layer
+    /// (counted even when noise is off, so that all methods share one denominator).
+    public static func trainableParameters(of network: Network) -> Int {
+        network.layers.reduce(0) { total, layer in
             if let noise = layer as? NoiseLayer { return total + 2 * noise.units }
             return total + layer.parameters.reduce(0) { $0 + $1.count }
         }
-        removedParameters = CompressionReport.removed(network: network, keep: keep, counting: counting)
     }
 
     static func removed(network: Network, keep: [[Bool]], counting: ParameterCounting) -> Int {
