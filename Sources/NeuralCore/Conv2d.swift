@@ -1,8 +1,12 @@
 /// 2-D convolution, stride 1, no padding, square kernel, as im2col + one GEMM per batch:
 /// y[OC × N·OH·OW] = W[OC × K]·cols[K × N·OH·OW] + b, K = IC·k·k (weights first: measured
 /// faster than cols·Wᵀ for LeNet5's shapes, see FACTS.md). Input `.imageMajor` (the
-/// network's images) or `.channelMajor`; output always `.channelMajor`.
+/// network's images) or `.channelMajor`; output always `.channelMajor`. Layers with few
+/// input planes and wide rows (LeNet5's conv1) use `DirectConvolution` for the output and
+/// dW instead (measured faster there); `algorithm` forces either.
 public final class Conv2d: Layer {
+    public enum Algorithm: Sendable { case automatic, im2col, direct }
+
     public let inChannels, outChannels, kernel, inHeight, inWidth: Int
     public let inputLayout: ActivationLayout
     public var outHeight: Int { inHeight - kernel + 1 }
@@ -14,9 +18,14 @@ public final class Conv2d: Layer {
     private var columns = FloatBuffer(count: 0)
     private var output = FloatBuffer(count: 0)
     private var inputGradient = FloatBuffer(count: 0)
+    /// True when the forward pass and dW use `DirectConvolution`.
+    public let usesDirectKernel: Bool
+    private var packedWeights = FloatBuffer(count: 0)
+    private var directAccumulators: UnsafeMutableBufferPointer<Float8>
+    private var lastInput: UnsafePointer<Float>?
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, inHeight: Int, inWidth: Int,
-                inputLayout: ActivationLayout, name: String = "conv") {
+                inputLayout: ActivationLayout, name: String = "conv", algorithm: Algorithm = .automatic) {
         precondition(inputLayout != .rows, "Conv2d input must be an image layout")
         precondition(kernel <= inHeight && kernel <= inWidth, "Conv2d kernel \(kernel) larger than input \(inHeight)×\(inWidth)")
         self.inChannels = inChannels
@@ -27,7 +36,20 @@ public final class Conv2d: Layer {
         self.inputLayout = inputLayout
         weight = Parameter(name: "\(name).weight", shape: [outChannels, inChannels, kernel, kernel])
         bias = Parameter(name: "\(name).bias", shape: [outChannels])
+        let outWidth = inWidth - kernel + 1
+        switch algorithm {
+        case .automatic: usesDirectKernel = DirectConvolution.suits(inChannels: inChannels, kernel: kernel, outWidth: outWidth)
+        case .im2col: usesDirectKernel = false
+        case .direct:
+            precondition(outWidth >= 8, "Conv2d: the direct kernel needs output rows of ≥ 8, got \(outWidth)")
+            usesDirectKernel = true
+        }
+        let rows = inChannels * kernel * kernel
+        directAccumulators = .allocate(capacity: usesDirectKernel ? rows * DirectConvolution.channelBlock : 0)
+        if usesDirectKernel { packedWeights = FloatBuffer(count: rows * DirectConvolution.channelBlock) }
     }
+
+    deinit { directAccumulators.deallocate() }
 
     public var parameters: [Parameter] { [weight, bias] }
 
@@ -52,6 +74,12 @@ public final class Conv2d: Layer {
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
         let g = geometry(batch: batch)
+        lastInput = x
+        if usesDirectKernel {
+            DirectConvolution(g: g, outChannels: outChannels)
+                .forward(x: x, weight: weight.value.pointer, bias: bias.value.pointer, y: output.pointer, packed: packedWeights.pointer)
+            return UnsafePointer(output.pointer)
+        }
         im2col(x, columns.pointer, g)
         let m = batch * g.outHeight * g.outWidth
         for c in 0..<outChannels { (output.pointer + c * m).update(repeating: bias.value[c], count: m) }
@@ -64,9 +92,15 @@ public final class Conv2d: Layer {
     public func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafePointer<Float>? {
         let g = geometry(batch: batch)
         let m = batch * g.outHeight * g.outWidth
-        // dW += dy[OC×M]·colsᵀ
-        BLAS.gemm(transB: true, m: outChannels, n: g.rows, k: m, a: dy, lda: m,
-                  b: columns.pointer, ldb: m, beta: 1, c: weight.gradient.pointer, ldc: g.rows)
+        if usesDirectKernel {
+            guard let x = lastInput else { preconditionFailure("Conv2d.backward before forward") }
+            DirectConvolution(g: g, outChannels: outChannels)
+                .accumulateWeightGradient(x: x, dy: dy, dW: weight.gradient.pointer, accumulators: directAccumulators.baseAddress!)
+        } else {
+            // dW += dy[OC×M]·colsᵀ
+            BLAS.gemm(transB: true, m: outChannels, n: g.rows, k: m, a: dy, lda: m,
+                      b: columns.pointer, ldb: m, beta: 1, c: weight.gradient.pointer, ldc: g.rows)
+        }
         for c in 0..<outChannels { bias.gradient[c] += sum(dy + c * m, count: m) }
         guard needInputGradient else { return nil }
         // dcols = Wᵀ·dy, reusing the columns buffer (its forward content is no longer needed).

@@ -22,6 +22,54 @@ struct LayerGradientTests {
         expectGradients(GradientCheck().check(layer, input: x, batch: 2, rng: &rng))
     }
 
+    /// The direct kernel (LeNet5's conv1 path), with a row width that needs an overlapping
+    /// last chunk (10 = 8 + 2) and a channel count that is not a multiple of the block of 6.
+    @Test(arguments: [ActivationLayout.imageMajor, .channelMajor])
+    func conv2dDirect(layout: ActivationLayout) {
+        var rng = Xoshiro256(seed: 12)
+        let layer = Conv2d(inChannels: 2, outChannels: 7, kernel: 3, inHeight: 4, inWidth: 12,
+                           inputLayout: layout, algorithm: .direct)
+        #expect(layer.usesDirectKernel)
+        layer.initialize(using: &rng)
+        let x = randomArray(2 * 2 * 4 * 12, -1, 1, &rng)
+        expectGradients(GradientCheck().check(layer, input: x, batch: 2, rng: &rng))
+    }
+
+    /// Direct and im2col kernels give the same outputs, dW and db (up to summation order)
+    /// on LeNet5's conv1 shapes (C = 1 and 3) and on exact-multiple and odd row widths.
+    @Test(arguments: [(c: 1, oc: 6, k: 5, h: 32, w: 32), (c: 3, oc: 18, k: 5, h: 32, w: 32),
+                      (c: 2, oc: 4, k: 3, h: 6, w: 18), (c: 1, oc: 13, k: 2, h: 3, w: 10)])
+    func conv2dDirectMatchesIm2col(shape: (c: Int, oc: Int, k: Int, h: Int, w: Int)) {
+        var rng = Xoshiro256(seed: 13)
+        let batch = 3
+        let layers = [Conv2d.Algorithm.direct, .im2col].map {
+            Conv2d(inChannels: shape.c, outChannels: shape.oc, kernel: shape.k, inHeight: shape.h, inWidth: shape.w,
+                   inputLayout: .imageMajor, algorithm: $0)
+        }
+        layers[0].initialize(using: &rng)
+        layers[1].weight.value.pointer.update(from: layers[0].weight.value.pointer, count: layers[0].weight.count)
+        layers[1].bias.value.pointer.update(from: layers[0].bias.value.pointer, count: layers[0].bias.count)
+        let x = randomArray(batch * layers[0].inputSize, -1, 1, &rng)
+        let dy = randomArray(batch * layers[0].outputSize, -1, 1, &rng)
+        var results: [(y: [Float], dW: [Float], db: [Float], dx: [Float])] = []
+        for layer in layers {
+            layer.allocate(maxBatch: batch)
+            var context = StepContext(training: true, noise: UniformStream(key: 1))
+            let y = x.withUnsafeBufferPointer { layer.forward($0.baseAddress!, batch: batch, context: &context) }
+            let out = Array(UnsafeBufferPointer(start: y, count: dy.count))
+            let dx = dy.withUnsafeBufferPointer { layer.backward($0.baseAddress!, batch: batch, needInputGradient: true) }!
+            results.append((out, layer.weight.gradient.array, layer.bias.gradient.array,
+                            Array(UnsafeBufferPointer(start: dx, count: x.count))))
+        }
+        func maxDifference(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
+        #expect(maxDifference(results[0].y, results[1].y) < 1e-5)
+        // dW sums batch·OH·OW products per weight: allow Float32 rounding of such a sum.
+        #expect(maxDifference(results[0].dW, results[1].dW) < 1e-5 * Float(batch * layers[0].outHeight * layers[0].outWidth))
+        #expect(maxDifference(results[0].db, results[1].db) == 0)
+        #expect(maxDifference(results[0].dx, results[1].dx) == 0)
+        #expect(results[0].dW.contains { $0 != 0 })
+    }
+
     @Test func maxPool() {
         var rng = Xoshiro256(seed: 3)
         let layer = MaxPool2d(channels: 3, inHeight: 4, inWidth: 6)
