@@ -20,12 +20,15 @@ struct GradientCheck {
         }
     }
 
-    /// Checks dL/dx (when `checkInput`) and every parameter gradient of `layer`.
+    /// Checks dL/dx (when `checkInput`) and every parameter gradient of `layer`, for the
+    /// objective Σ r·y with random weights r, or with `outputWeights` when given.
     func check(_ layer: any Layer, input: [Float], batch: Int, training: Bool = false,
-               noiseKey: UInt64 = 7, checkInput: Bool = true, rng: inout Xoshiro256) -> [Report] {
+               noiseKey: UInt64 = 7, checkInput: Bool = true, outputWeights: [Float]? = nil,
+               rng: inout Xoshiro256) -> [Report] {
         layer.allocate(maxBatch: batch)
         let outCount = batch * layer.outputSize
-        let r = (0..<outCount).map { _ in rng.nextFloat(in: -1, 1) }
+        let r = outputWeights ?? (0..<outCount).map { _ in rng.nextFloat(in: -1, 1) }
+        precondition(r.count == outCount, "outputWeights: expected \(outCount) values")
         var x = input
         func objective() -> Double {
             var context = StepContext(training: training, noise: UniformStream(key: noiseKey))

@@ -125,6 +125,28 @@ struct LayerGradientTests {
         expectGradients(check.check(layer, input: x, batch: 2, training: true, rng: &rng), tolerance: 3e-2)
     }
 
+    /// Blocks longer than the backward pass's all-zero chunk (here 2·45 = 90 = 32 + 32 + 26
+    /// elements per channel) with a max-pool-like dL/dy: one whole chunk zero, and two
+    /// elements in three zero elsewhere, so skipped, partial and dense chunks all occur.
+    @Test func noiseChannelsSparseOutputGradient() {
+        var rng = Xoshiro256(seed: 8)
+        let layer = NoiseLayer(units: 3, planeSize: 45, layout: .channelMajor)
+        for s in 0..<3 {
+            layer.mu.value[s] = -1 + 0.4 * Float(s)
+            layer.logSigma.value[s] = -0.7
+        }
+        let x = randomArray(2 * 3 * 45, -1, 1, &rng)
+        let weights = (0..<x.count).map { e -> Float in
+            if e < 32 || e % 3 != 1 { return 0 }
+            return rng.nextFloat(in: -1, 1)
+        }
+        var check = GradientCheck()
+        check.step = 2e-3
+        let reports = check.check(layer, input: x, batch: 2, training: true, outputWeights: weights, rng: &rng)
+        expectGradients(reports, tolerance: 3e-2)
+        #expect(layer.mu.gradient.array.allSatisfy { $0 != 0 })
+    }
+
     @Test func noiseEvaluationUsesExpectedTheta() {
         let layer = NoiseLayer(units: 2, layout: .rows)
         layer.mu.value[0] = -2; layer.logSigma.value[0] = -1
