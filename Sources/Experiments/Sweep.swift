@@ -154,11 +154,13 @@ public struct SweepRunner {
         var points: [SweepPoint] = []
         for entry in plan {
             let r = try store.load(SweepUnitResult.self, key: entry.key)!
+            // The parameter count of the base run's protocol (SPEC §6 for `released`).
+            let c = config.base.parameterCounting == .released ? r.compressionReleased : r.compression
             points.append(SweepPoint(criterion: entry.criterion, level: entry.level, endPoint: entry.level == nil, unit: entry.key,
-                                     neuronCompression: r.compression.neuronCompression,
-                                     parameterCompression: r.compression.parameterCompression,
-                                     testAccuracy: r.testAccuracy, layerCollapsed: r.compression.layerCollapsed,
-                                     keptPerLayer: r.compression.keptPerLayer, status: r.status, failure: r.failure))
+                                     neuronCompression: c.neuronCompression,
+                                     parameterCompression: c.parameterCompression,
+                                     testAccuracy: r.testAccuracy, layerCollapsed: c.layerCollapsed,
+                                     keptPerLayer: c.keptPerLayer, status: r.status, failure: r.failure))
         }
         let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
                                  unitsComputed: computed, unitsReused: keys.count - computed)

@@ -62,10 +62,40 @@ public struct ReportBuilder {
         s.kind == .mlp ? "MLP" + (s.hidden != 50 || s.depth != 5 ? " (H=\(s.hidden), D=\(s.depth))" : "") : "LeNet5"
     }
 
+    /// The grid's networks as specs, in the grid's order (one table block each).
+    var gridNetworks: [NetworkSpec] {
+        grid.networks.map { $0.kind == .mlp ? NetworkSpec.mlp(hidden: $0.hidden ?? 50, depth: $0.depth ?? 5) : .lenet5() }
+    }
+
+    /// Markdown table of this grid's cells beside the paper's (SPEC §7) and, where it was
+    /// run, the released code on this machine (SPEC §8); nil when no row has a counterpart.
+    func paperComparison(_ table: PaperTable) -> String? {
+        var lines = ["| network | data set | method | ours: comp. / acc. (%) | paper: comp. / acc. (%) | Δ comp. / Δ acc. (pp) | released code here (§8): param. / neuron comp., acc. (%) |",
+                     "|---|---|---|---|---|---|---|"]
+        func pair(_ c: String, _ a: String) -> String { "\(c) / \(a)" }
+        for (network, block) in zip(gridNetworks, table.blocks) {
+            for row in block.rows {
+                for (d, dataset) in grid.datasets.enumerated() where d < row.cells.count {
+                    let cell = row.cells[d]
+                    guard let paper = PaperNumbers.paper(network: network, dataset: dataset, rowLabel: row.method), !cell.accuracy.isMissing else { continue }
+                    let paperAcc = String(format: "%.2f", paper.accuracy) + (paper.accuracyStd.map { String(format: " ± %.2f", $0) } ?? "")
+                    let delta = pair(String(format: "%+.2f", cell.compression.mean - paper.compression),
+                                     String(format: "%+.2f", cell.accuracy.mean - paper.accuracy))
+                    let released = PaperNumbers.releasedCode(network: network, dataset: dataset, rowLabel: row.method)
+                        .map { String(format: "%.0f / %.0f, %.1f", $0.compression, $0.neurons, $0.accuracy) } ?? "—"
+                    lines.append("| \(block.network) | \(ReportBuilder.datasetTitle(dataset)) | \(row.method.replacingOccurrences(of: "_", with: "\\_")) | "
+                                 + "\(pair(TableCellText.format(cell.compression), TableCellText.format(cell.accuracy))) | "
+                                 + "\(pair(String(format: "%.2f", paper.compression), paperAcc)) | \(delta) | \(released) |")
+                }
+            }
+        }
+        return lines.count > 2 ? lines.joined(separator: "\n") : nil
+    }
+
     /// The paper-style table of the grid's continuous-pruning runs.
     public func paperTable(records: [RunRecord]) -> PaperTable {
         let datasets = grid.datasets
-        let networks = grid.networks.map { $0.kind == .mlp ? NetworkSpec.mlp(hidden: $0.hidden ?? 50, depth: $0.depth ?? 5) : .lenet5() }
+        let networks = gridNetworks
         var blocks: [PaperTable.Block] = []
         for network in networks {
             let mine = records.filter { $0.config.network.kind == network.kind && $0.config.network.hidden == network.hidden && $0.config.network.depth == network.depth || ($0.config.network.kind == .lenet5 && network.kind == .lenet5) }
@@ -77,7 +107,7 @@ public struct ReportBuilder {
                 PaperTable.Row(method: label, cells: datasets.map { d in
                     let runs = mine.filter { $0.config.dataset == d && ReportBuilder.rowLabel($0) == label && $0.status == .finished }
                     guard !runs.isEmpty else { return .missing }
-                    let comp = Summary(runs.map { $0.compressionStandard?.parameterCompression ?? 0 })
+                    let comp = Summary(runs.map { ($0.compression ?? $0.compressionStandard)?.parameterCompression ?? 0 })
                     let acc = Summary(runs.map { 100 * $0.testAccuracy })
                     return PaperTable.Cell(compression: MeanStd(mean: comp.mean, std: comp.std, count: comp.count),
                                            accuracy: MeanStd(mean: acc.mean, std: acc.std, count: acc.count))
@@ -86,7 +116,7 @@ public struct ReportBuilder {
             blocks.append(PaperTable.Block(network: ReportBuilder.networkTitle(network), rows: rows))
         }
         let protocolText = "continuous pruning, \(grid.epochs) + \(grid.finetuneEpochs ?? 10) fine-tuning epochs, batch \(grid.batchSize ?? 32), "
-            + "\(grid.protocolVariant == .released ? "the released code's protocol" : "this project's default protocol")"
+            + "\(grid.protocolVariant == .released ? "the released code's protocol and parameter count (SPEC §6)" : "this project's default protocol")"
             + (grid.trainLimit.map { ", \($0) training images" } ?? "")
         return PaperTable(title: "\(grid.name): compression and accuracy", caption: PaperTable.caption(protocol: protocolText, seeds: grid.seeds.count),
                           datasets: datasets.map(ReportBuilder.datasetTitle), blocks: blocks)
@@ -154,7 +184,8 @@ public struct ReportBuilder {
                 }
             }
         }
-        let report = try renderReport(markdownTable: markdownTable, caption: table.caption, records: records, figures: figures)
+        let report = try renderReport(markdownTable: markdownTable, caption: table.caption, records: records, figures: figures,
+                                      paperComparison: paperComparison(table))
         try write(report, "report.md")
         return Output(files: files, figures: figures)
     }
@@ -316,7 +347,7 @@ public struct ReportBuilder {
         }
         let points = byP.keys.sorted().map { p in
             PrecisionPoint(precision: Double(p),
-                           compression: interval(byP[p]!.map { $0.compressionStandard?.parameterCompression ?? 0 }),
+                           compression: interval(byP[p]!.map { ($0.compression ?? $0.compressionStandard)?.parameterCompression ?? 0 }),
                            accuracy: interval(byP[p]!.map { 100 * $0.testAccuracy }))
         }
         return PrecisionFigure(series: [PrecisionSeries(name: "BMRS_U-p", points: points)], references: [],
@@ -350,8 +381,8 @@ public struct ReportBuilder {
                     let pairs = mine.filter { ReportBuilder.rowLabel($0) == label }.compactMap { r in reference[r.config.seed].map { (r, $0) } }
                     guard !pairs.isEmpty else { continue }
                     let acc = PairedComparison(method: pairs.map { 100 * $0.0.testAccuracy }, reference: pairs.map { 100 * $0.1.testAccuracy }, using: &rng)
-                    let comp = PairedComparison(method: pairs.map { $0.0.compressionStandard?.parameterCompression ?? 0 },
-                                                reference: pairs.map { $0.1.compressionStandard?.parameterCompression ?? 0 }, using: &rng)
+                    let comp = PairedComparison(method: pairs.map { ($0.0.compression ?? $0.0.compressionStandard)?.parameterCompression ?? 0 },
+                                                reference: pairs.map { ($0.1.compression ?? $0.1.compressionStandard)?.parameterCompression ?? 0 }, using: &rng)
                     func cell(_ c: PairedComparison) -> String {
                         let text = String(format: "%+.2f [%+.2f, %+.2f]", c.meanDifference, c.confidenceInterval.lower, c.confidenceInterval.upper)
                         return c.isSignificant() ? "**\(text)**" : text
@@ -364,7 +395,8 @@ public struct ReportBuilder {
         return any ? lines.joined(separator: "\n") : "No BMRS_N runs to compare against."
     }
 
-    func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)]) throws -> String {
+    func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)],
+                      paperComparison: String? = nil) throws -> String {
         let runSeconds = records.reduce(0) { $0 + $1.secondsTotal }
         let machine = records.first.map { "\($0.machine.processors) cores, OpenBLAS \($0.machine.blasCore) kernel, \($0.machine.blasThreads) BLAS thread per run" } ?? "unknown"
         let datasets = grid.datasets.map(ReportBuilder.datasetTitle).joined(separator: ", ")
@@ -377,6 +409,7 @@ public struct ReportBuilder {
         setup += "."
         let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,
                                     paired: pairedComparisons(records: records),
+                                    hasPaperComparison: paperComparison != nil, paperComparison: paperComparison ?? "",
                                     figures: figures.map { ReportFigure(title: $0.0, file: $0.1) })
         return try renderReportTemplate(context, from: templates)
     }

@@ -10,6 +10,9 @@ public struct ReportContext: Sendable {
     public var table: String
     /// Markdown table of paired comparisons against BMRS_N.
     public var paired: String
+    /// Whether `paperComparison` (a Markdown table beside SPEC §7/§8's numbers) is shown.
+    public var hasPaperComparison: Bool
+    public var paperComparison: String
     public var figures: [ReportFigure]
 }
 

@@ -53,6 +53,7 @@ struct ReportBuilderTests {
         #expect(report.contains("| MLP (H=8, D=1) | None |"))
         #expect(report.contains("Seeds: 1, 2"))
         #expect(report.contains("## Against BMRS_N, seed by seed"))
+        #expect(!report.contains("Beside the paper"), "an MLP with H=8, D=1 has no counterpart in the paper")
         #expect(report.contains("| Fashion-MNIST | MLP | SNR | 2 |"), "\(report)")
         let tex = try String(contentsOf: root.appendingPathComponent("report/table.tex"), encoding: .utf8)
         #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
@@ -70,5 +71,38 @@ struct ReportBuilderTests {
                                        templates: templates, output: root.appendingPathComponent("report2"))
         let figure = try #require(positional.curveFigure(try positional.runner.sweepResults(), title: "t"))
         #expect(figure.subtitle?.contains("list position") == true)
+    }
+
+    /// The paper's cells (SPEC §7) and the released code's (SPEC §8) beside a table's.
+    @Test func paperComparisonSetsCellsBesideThePapers() throws {
+        #expect(PaperNumbers.paper(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "E[θ] (matched)")
+                == PaperNumbers.Entry(compression: 89.71, accuracy: 50.93, accuracyStd: 33.45))
+        #expect(PaperNumbers.paper(network: .mlp(hidden: 50, depth: 5), dataset: .cifar10, rowLabel: "BMRS_U-4")?.accuracy == 44.06)
+        #expect(PaperNumbers.paper(network: .mlp(hidden: 100, depth: 5), dataset: .fashionMNIST, rowLabel: "SNR") == nil)
+        #expect(PaperNumbers.paper(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "None (noise)") == nil)
+        #expect(PaperNumbers.releasedCode(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "SNR") == nil)
+
+        let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp), .init(kind: .lenet5)],
+                              methods: [.plain, .bmrsN], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 1,
+                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .released,
+                              precisions: nil, curves: nil, slurm: nil)
+        let templates = try TemplateDirectory.locate(explicitPath: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("templates").path, requiring: "report.md.mustache")
+        let builder = ReportBuilder(runner: GridRunner(config: grid, directory: URL(fileURLWithPath: "/nonexistent")),
+                                    templates: templates, output: URL(fileURLWithPath: "/nonexistent"))
+        func cell(_ c: Double, _ a: Double) -> PaperTable.Cell {
+            PaperTable.Cell(compression: MeanStd(mean: c, std: 1, count: 2), accuracy: MeanStd(mean: a, std: 0.5, count: 2))
+        }
+        let table = PaperTable(title: "t", caption: "c", datasets: ["Fashion-MNIST"], blocks: [
+            .init(network: "MLP", rows: [.init(method: "None", cells: [cell(0, 87.25)]), .init(method: "BMRS_N", cells: [cell(75.4, 84.9)]),
+                                         .init(method: "None (noise)", cells: [cell(0, 84.8)])]),
+            .init(network: "LeNet5", rows: [.init(method: "BMRS_U-4", cells: [cell(88.7, 80.1)])]),
+        ])
+        let text = try #require(builder.paperComparison(table))
+        #expect(text.contains("| MLP | Fashion-MNIST | BMRS\\_N | 75.40 ± 1.00 / 84.90 ± 0.50 | 93.20 / 84.99 | -17.80 / -0.09 | 72 / 86, 84.9 |"), "\(text)")
+        #expect(text.contains("| MLP | Fashion-MNIST | None | 0.00 ± 1.00 / 87.25 ± 0.50 | 0.00 / 88.17 ± 0.20 | +0.00 / -0.92 | 0 / 0, 87.3 |"), "\(text)")
+        #expect(text.contains("| LeNet5 | Fashion-MNIST | BMRS\\_U-4 | 88.70 ± 1.00 / 80.10 ± 0.50 | 88.72 / 81.10 | -0.02 / -1.00 | — |"), "\(text)")
+        #expect(!text.contains("None (noise)"))
     }
 }
