@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"],
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"],
                     resources: [.copy("Expected")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),

@@ -38,6 +38,13 @@ public enum PaperNumbers {
         "BMRS_N": (72, 86, 84.9), "BMRS_U-8": (72, 86, 85.2), "BMRS_U-4": (75, 87, 84.8),
     ]
 
+    /// SPEC §7: the paper's Spearman rank correlations between criteria (one setting).
+    public static let spearman: [(a: String, b: String, rho: Double)] = [
+        ("SNR", "E[θ]", 1.00), ("SNR", "L2", 0.86), ("SNR", "BMRS_N", 0.95), ("SNR", "BMRS_U-8", 0.47),
+        ("SNR", "BMRS_U-4", 0.27), ("L2", "BMRS_N", 0.81), ("L2", "BMRS_U-8", 0.33), ("L2", "BMRS_U-4", 0.21),
+        ("BMRS_N", "BMRS_U-8", 0.49), ("BMRS_N", "BMRS_U-4", 0.32), ("BMRS_U-8", "BMRS_U-4", 0.80),
+    ]
+
     private static func e(_ c: Double, _ a: Double, _ s: Double? = nil) -> Entry { Entry(compression: c, accuracy: a, accuracyStd: s) }
 
     /// Whether `network` is one of the paper's default networks.

@@ -92,6 +92,22 @@ public struct ReportBuilder {
         return lines.count > 2 ? lines.joined(separator: "\n") : nil
     }
 
+    /// Markdown table of the paper's Spearman correlations (SPEC §7) beside the mean ones of
+    /// each heatmap this report draws (`matrices`: title → mean matrix); nil without any.
+    static func spearmanComparison(_ matrices: [(title: String, matrix: LabeledMatrix)]) -> String? {
+        guard !matrices.isEmpty else { return nil }
+        var lines = ["| pair | paper | " + matrices.map(\.title).joined(separator: " | ") + " |",
+                     "|---|---|" + String(repeating: "---|", count: matrices.count)]
+        for pair in PaperNumbers.spearman {
+            let ours = matrices.map { m -> String in
+                guard let i = m.matrix.labels.firstIndex(of: pair.a), let j = m.matrix.labels.firstIndex(of: pair.b) else { return "—" }
+                return String(format: "%.2f", m.matrix.values[i][j])
+            }
+            lines.append("| \(pair.a)–\(pair.b) | \(String(format: "%.2f", pair.rho)) | " + ours.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n").replacingOccurrences(of: "_", with: "\\_")
+    }
+
     /// The paper-style table of the grid's continuous-pruning runs.
     public func paperTable(records: [RunRecord]) -> PaperTable {
         let datasets = grid.datasets
@@ -148,13 +164,15 @@ public struct ReportBuilder {
         figures.append(("Summary table", "table.png"))
 
         let sweeps = try runner.sweepResults()
+        var correlations: [(title: String, matrix: LabeledMatrix)] = []
         for dataset in grid.datasets {
             for network in grid.networks {
                 let slug = "\(dataset.rawValue)-\(network.kind.rawValue)"
                 let title = "\(ReportBuilder.datasetTitle(dataset)), \(network.kind == .mlp ? "MLP" : "LeNet5")"
                 let noneRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind
                     && $0.config.method == .none && $0.status == .finished }
-                if let heatmap = try correlationFigure(noneRuns, title: title) {
+                if let (mean, heatmap) = try correlationFigure(noneRuns, title: title) {
+                    correlations.append((title, mean))
                     try heatmap.write(png: output.appendingPathComponent("\(slug)-correlation.png"),
                                       pdf: output.appendingPathComponent("\(slug)-correlation.pdf"), dpi: dpi)
                     files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-correlation.\($0)") }
@@ -185,7 +203,8 @@ public struct ReportBuilder {
             }
         }
         let report = try renderReport(markdownTable: markdownTable, caption: table.caption, records: records, figures: figures,
-                                      paperComparison: paperComparison(table))
+                                      paperComparison: paperComparison(table),
+                                      spearmanComparison: ReportBuilder.spearmanComparison(correlations))
         try write(report, "report.md")
         return Output(files: files, figures: figures)
     }
@@ -205,7 +224,7 @@ public struct ReportBuilder {
         return TableFigure(groups: table.datasets, blocks: blocks, bold: bold, title: table.title)
     }
 
-    func correlationFigure(_ runs: [RunRecord], title: String) throws -> CorrelationHeatmap? {
+    func correlationFigure(_ runs: [RunRecord], title: String) throws -> (mean: LabeledMatrix, figure: CorrelationHeatmap)? {
         var matrices: [LabeledMatrix] = []
         for r in runs {
             let key = GridUnit(config: r.config, matched: false).key
@@ -216,9 +235,9 @@ public struct ReportBuilder {
         guard !matrices.isEmpty else { return nil }
         let mean = MatrixSummary(matrices).mean
         let seeds = runs.map { String($0.config.seed) }.joined(separator: ", ")
-        return CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
+        return (mean, CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
                                   title: "Spearman rank correlation, \(title)",
-                                  subtitle: "trained without pruning (noise on); mean over seeds \(seeds)")
+                                  subtitle: "trained without pruning (noise on); mean over seeds \(seeds)"))
     }
 
     var averagingByPosition: Bool { grid.curves?.averaging == .position }
@@ -396,7 +415,7 @@ public struct ReportBuilder {
     }
 
     func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)],
-                      paperComparison: String? = nil) throws -> String {
+                      paperComparison: String? = nil, spearmanComparison: String? = nil) throws -> String {
         let runSeconds = records.reduce(0) { $0 + $1.secondsTotal }
         let machine = records.first.map { "\($0.machine.processors) cores, OpenBLAS \($0.machine.blasCore) kernel, \($0.machine.blasThreads) BLAS thread per run" } ?? "unknown"
         let datasets = grid.datasets.map(ReportBuilder.datasetTitle).joined(separator: ", ")
@@ -410,6 +429,7 @@ public struct ReportBuilder {
         let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,
                                     paired: pairedComparisons(records: records),
                                     hasPaperComparison: paperComparison != nil, paperComparison: paperComparison ?? "",
+                                    hasSpearmanComparison: spearmanComparison != nil, spearmanComparison: spearmanComparison ?? "",
                                     figures: figures.map { ReportFigure(title: $0.0, file: $0.1) })
         return try renderReportTemplate(context, from: templates)
     }

@@ -13,6 +13,9 @@ public struct ReportContext: Sendable {
     /// Whether `paperComparison` (a Markdown table beside SPEC §7/§8's numbers) is shown.
     public var hasPaperComparison: Bool
     public var paperComparison: String
+    /// Whether `spearmanComparison` (the paper's rank correlations beside ours) is shown.
+    public var hasSpearmanComparison: Bool
+    public var spearmanComparison: String
     public var figures: [ReportFigure]
 }
 

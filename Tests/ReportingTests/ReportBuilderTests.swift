@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Analysis
 import BayesianPruning
 import Datasets
 import NeuralCore
@@ -54,6 +55,8 @@ struct ReportBuilderTests {
         #expect(report.contains("Seeds: 1, 2"))
         #expect(report.contains("## Against BMRS_N, seed by seed"))
         #expect(!report.contains("Beside the paper"), "an MLP with H=8, D=1 has no counterpart in the paper")
+        #expect(report.contains("## Rank correlations beside the paper's"))
+        #expect(report.contains("| SNR–E[θ] | 1.00 | "), "\(report)")
         #expect(report.contains("| Fashion-MNIST | MLP | SNR | 2 |"), "\(report)")
         let tex = try String(contentsOf: root.appendingPathComponent("report/table.tex"), encoding: .utf8)
         #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
@@ -104,5 +107,14 @@ struct ReportBuilderTests {
         #expect(text.contains("| MLP | Fashion-MNIST | None | 0.00 ± 1.00 / 87.25 ± 0.50 | 0.00 / 88.17 ± 0.20 | +0.00 / -0.92 | 0 / 0, 87.3 |"), "\(text)")
         #expect(text.contains("| LeNet5 | Fashion-MNIST | BMRS\\_U-4 | 88.70 ± 1.00 / 80.10 ± 0.50 | 88.72 / 81.10 | -0.02 / -1.00 | — |"), "\(text)")
         #expect(!text.contains("None (noise)"))
+    }
+
+    @Test func spearmanComparisonReadsPairsFromTheMatrix() throws {
+        let m = LabeledMatrix(labels: ["SNR", "E[θ]", "BMRS_N"], values: [[1, 0.9, 0.25], [0.9, 1, 0.5], [0.25, 0.5, 1]])
+        let text = try #require(ReportBuilder.spearmanComparison([("MLP", m), ("LeNet5", m)]))
+        #expect(text.contains("| SNR–E[θ] | 1.00 | 0.90 | 0.90 |"), "\(text)")
+        #expect(text.contains("| SNR–BMRS\\_N | 0.95 | 0.25 | 0.25 |"), "\(text)")
+        #expect(text.contains("| L2–BMRS\\_N | 0.81 | — | — |"), "\(text)")
+        #expect(ReportBuilder.spearmanComparison([]) == nil)
     }
 }
