@@ -54,6 +54,8 @@ public struct CompressionCurveFigure: Figure {
     public var xLabel: String
     public var yLabel: String
     public var zoom: ZoomPanel?
+    /// Values y can take (default 0…100: an accuracy in %); bands and bars stop there.
+    public var yLimits: ClosedRange<Double>?
     public var legendPlacement: LegendPlacement
     /// Requested page size in points; grown if the content needs more.
     public var size: Size
@@ -61,7 +63,7 @@ public struct CompressionCurveFigure: Figure {
 
     public init(series: [CurveSeries], endPoints: [CurveEndPoint] = [], title: String, subtitle: String? = nil,
                 xLabel: String = "Parameter compression (%)", yLabel: String = "Test accuracy (%)",
-                zoom: ZoomPanel? = nil, legendPlacement: LegendPlacement = .automatic,
+                zoom: ZoomPanel? = nil, yLimits: ClosedRange<Double>? = 0...100, legendPlacement: LegendPlacement = .automatic,
                 size: Size = Size(width: 468, height: 300), style: FigureStyle = FigureStyle()) {
         self.series = series
         self.endPoints = endPoints
@@ -70,6 +72,7 @@ public struct CompressionCurveFigure: Figure {
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.zoom = zoom
+        self.yLimits = yLimits
         self.legendPlacement = legendPlacement
         self.size = size
         self.style = style
@@ -103,7 +106,7 @@ public struct CompressionCurveFigure: Figure {
     var zoomRange: (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
         guard let zoom else { return nil }
         let chosen = endPoints.filter { zoom.endPointNames?.contains($0.name) ?? true }
-        guard let r = CurveRenderer.dataRange(series: [], endPoints: chosen) else { return nil }
+        guard let r = CurveRenderer.dataRange(series: [], endPoints: chosen, yLimits: yLimits) else { return nil }
         func pad(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
             let span = range.upperBound - range.lowerBound
             let extra = max(span * zoom.padding, (zoom.minimumSpan - span) / 2, 0)
@@ -123,7 +126,7 @@ public struct CompressionCurveFigure: Figure {
     func makeLayout(size: Size, measurer: any TextMeasurer) -> Internal {
         let page = PageLayout(size: size, title: title, subtitle: subtitle, legend: legend,
                               placement: legendPlacement, style: style, measurer: measurer)
-        let range = CurveRenderer.dataRange(series: series, endPoints: endPoints) ?? (0...100, 0...100)
+        let range = CurveRenderer.dataRange(series: series, endPoints: endPoints, yLimits: yLimits) ?? (0...100, 0...100)
         let main = CartesianAxes(xTitle: xLabel, yTitle: yLabel, xRule: .nice(range.x), yRule: .nice(range.y), style: style)
         var region = page.plotRegion
         var zoomAxes: CartesianAxes?
@@ -181,7 +184,7 @@ public struct CompressionCurveFigure: Figure {
 
     public func draw(on canvas: any Canvas) {
         let l = makeLayout(size: canvas.size, measurer: canvas)
-        let renderer = CurveRenderer(series: series, endPoints: endPoints, styling: styling, style: style)
+        let renderer = CurveRenderer(series: series, endPoints: endPoints, styling: styling, style: style, yLimits: yLimits)
         l.page.title.draw(on: canvas, centerX: canvas.size.width / 2, top: l.page.titleTop)
 
         canvas.group("main-panel") {

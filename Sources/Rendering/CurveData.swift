@@ -108,6 +108,9 @@ struct CurveRenderer {
     var endPoints: [CurveEndPoint]
     var styling: CurveStyling
     var style: FigureStyle
+    /// Values y can take (e.g. 0…100 for an accuracy in %): bands and error bars are cut
+    /// there, so a wide std near 0 % does not draw (or scale the axis to) negative accuracy.
+    var yLimits: ClosedRange<Double>? = nil
 
     static let markerSize = 7.0
     static let capHalfWidth = 2.5
@@ -115,7 +118,7 @@ struct CurveRenderer {
     /// The data range of everything drawn: mean ± std of curves and end points, except
     /// that end points' x error bars do not widen the x range (a compression spread
     /// around 0 would otherwise push the axis to −50 %); bars past the axis are clipped.
-    static func dataRange(series: [CurveSeries], endPoints: [CurveEndPoint])
+    static func dataRange(series: [CurveSeries], endPoints: [CurveEndPoint], yLimits: ClosedRange<Double>? = nil)
         -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
         var xs: [Double] = [], ys: [Double] = []
         for s in series {
@@ -131,9 +134,12 @@ struct CurveRenderer {
             xs.append(e.xMean)
             ys.append(e.yMean - ysd); ys.append(e.yMean + ysd)
         }
+        if let yLimits { ys = ys.map { yLimits.clamp($0) } }
         guard let x0 = xs.min(), let x1 = xs.max(), let y0 = ys.min(), let y1 = ys.max() else { return nil }
         return (x0...x1, y0...y1)
     }
+
+    func limitY(_ y: Double) -> Double { yLimits?.clamp(y) ?? y }
 
     func drawCurves(in frame: PlotFrame, on canvas: any Canvas) {
         canvas.withClip(frame.rect) {
@@ -142,8 +148,8 @@ struct CurveRenderer {
                 guard !pts.isEmpty else { continue }
                 canvas.group("series:\(s.name)") {
                     if pts.contains(where: { $0.std > 0 }) {
-                        let upper = pts.map { frame.point($0.x, $0.mean + ($0.std.isFinite ? $0.std : 0)) }
-                        let lower = pts.reversed().map { frame.point($0.x, $0.mean - ($0.std.isFinite ? $0.std : 0)) }
+                        let upper = pts.map { frame.point($0.x, limitY($0.mean + ($0.std.isFinite ? $0.std : 0))) }
+                        let lower = pts.reversed().map { frame.point($0.x, limitY($0.mean - ($0.std.isFinite ? $0.std : 0))) }
                         canvas.group("band") {
                             canvas.fillPolygon(upper + lower, color: st.color.withAlpha(style.bandAlpha))
                         }
@@ -182,7 +188,7 @@ struct CurveRenderer {
                         }
                     }
                     if e.yStd > 0 {
-                        let t = frame.py(e.yMean + e.yStd), b = frame.py(e.yMean - e.yStd)
+                        let t = frame.py(limitY(e.yMean + e.yStd)), b = frame.py(limitY(e.yMean - e.yStd))
                         canvas.strokeLine(from: Point(x: c.x, y: t), to: Point(x: c.x, y: b), style: bar)
                         for y in [t, b] {
                             canvas.strokeLine(from: Point(x: c.x - Self.capHalfWidth, y: y),
@@ -204,4 +210,8 @@ struct CurveRenderer {
         }
         return boxes
     }
+}
+
+extension ClosedRange where Bound == Double {
+    func clamp(_ v: Double) -> Double { Swift.min(Swift.max(v, lowerBound), upperBound) }
 }

@@ -70,6 +70,28 @@ import Testing
         }
     }
 
+    /// A std wider than the distance to 0 % (a criterion that collapses on some seeds)
+    /// neither draws negative accuracy nor stretches the axis below 0.
+    @Test func bandsStopAtTheAccuracyLimits() {
+        let wide = CurveSeries(name: "E[θ]", points: [CurvePoint(x: 0, mean: 85, std: 1), CurvePoint(x: 40, mean: 20, std: 30),
+                                                      CurvePoint(x: 100, mean: 10, std: 0)])
+        let end = CurveEndPoint(name: "BMRS_N end point", xMean: 30, xStd: 5, yMean: 90, yStd: 20)
+        let figure = CompressionCurveFigure(series: [wide], endPoints: [end], title: "t")
+        let canvas = figure.recording()
+        let layout = figure.layout(for: canvas.size, measuring: CairoTextMeasurer())
+        #expect(layout.main.yDomain.lowerBound >= 0 && layout.main.yDomain.upperBound <= 100, "\(layout.main.yDomain)")
+        let p = layout.main.plot, y = layout.main.yDomain
+        func py(_ v: Double) -> Double { p.maxY - (v - y.lowerBound) / (y.upperBound - y.lowerBound) * p.height }
+        let band = canvas.commands(in: "main-panel").first { $0.isIn("band") }
+        guard case let .polygon(points, _)? = band?.kind else { Issue.record("no band"); return }
+        #expect(abs(points[4].y - py(0)) < 1e-9, "the band's lower edge at x = 40 is cut at 0 %")
+        #expect(abs(points[1].y - py(50)) < 1e-9)
+        // Without limits the same data would reach −10 %.
+        var unlimited = figure
+        unlimited.yLimits = nil
+        #expect(unlimited.layout(for: canvas.size, measuring: CairoTextMeasurer()).main.yDomain.lowerBound < 0)
+    }
+
     @Test func endPointsHaveMarkersAndErrorBars() throws {
         let canvas = figure.recording()
         let layout = figure.layout(for: canvas.size, measuring: CairoTextMeasurer())
