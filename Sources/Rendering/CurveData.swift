@@ -199,14 +199,18 @@ struct CurveRenderer {
             }
         }
         var boxes: [Rect] = []
-        for (e, st) in visible {
-            let c = frame.point(e.xMean, e.yMean)
+        let centres = visible.map { frame.point($0.0.xMean, $0.0.yMean) }
+        for (i, (e, st)) in visible.enumerated() {
+            let c = centres[i]
+            // End points that coincide (BMRS variants often stop at the same masks) are drawn
+            // nested: each one larger than those drawn over it, so none hides another.
+            let above = centres[(i + 1)...].filter { abs($0.x - c.x) < 2 && abs($0.y - c.y) < 2 }.count
+            let size = Self.markerSize * (1 + 0.5 * Double(above))
             canvas.group("endpoint:\(e.name)") {
-                canvas.drawMarker(st.marker, at: c, size: Self.markerSize, fill: st.color,
+                canvas.drawMarker(st.marker, at: c, size: size, fill: st.color,
                                   stroke: StrokeStyle(color: .black, width: 0.7))
             }
-            boxes.append(Rect(x: c.x - Self.markerSize / 2, y: c.y - Self.markerSize / 2,
-                              width: Self.markerSize, height: Self.markerSize))
+            boxes.append(Rect(x: c.x - size / 2, y: c.y - size / 2, width: size, height: size))
         }
         return boxes
     }

@@ -92,6 +92,19 @@ import Testing
         #expect(unlimited.layout(for: canvas.size, measuring: CairoTextMeasurer()).main.yDomain.lowerBound < 0)
     }
 
+    /// BMRS variants that stop at the same masks have the same end point: the markers are
+    /// nested (earlier ones larger) so that every one stays visible.
+    @Test func coincidentEndPointsAreNested() {
+        let ends = ["BMRS_N", "BMRS_U-8", "BMRS_U-4"].map { CurveEndPoint(name: "\($0) end point", xMean: 40, yMean: 80) }
+        let line = CurveSeries(name: "SNR", points: [CurvePoint(x: 0, mean: 85), CurvePoint(x: 100, mean: 10)])
+        let figure = CompressionCurveFigure(series: [line], endPoints: ends, title: "t")
+        let sizes = figure.recording().commands(in: "main-panel").compactMap { c -> Double? in
+            if case let .marker(_, _, size, _, _) = c.kind { return size } else { return nil }
+        }
+        #expect(sizes.count == 3)
+        #expect(sizes == sizes.sorted(by: >) && Set(sizes).count == 3, "\(sizes)")
+    }
+
     @Test func endPointsHaveMarkersAndErrorBars() throws {
         let canvas = figure.recording()
         let layout = figure.layout(for: canvas.size, measuring: CairoTextMeasurer())
