@@ -83,7 +83,7 @@ public struct ReportBuilder {
                                      String(format: "%+.2f", cell.accuracy.mean - paper.accuracy))
                     let released = PaperNumbers.releasedCode(network: network, dataset: dataset, rowLabel: row.method)
                         .map { String(format: "%.0f / %.0f, %.1f", $0.compression, $0.neurons, $0.accuracy) } ?? "—"
-                    lines.append("| \(block.network) | \(ReportBuilder.datasetTitle(dataset)) | \(row.method.replacingOccurrences(of: "_", with: "\\_")) | "
+                    lines.append("| \(block.network) | \(ReportBuilder.datasetTitle(dataset)) | \(TableEscaping.markdown(row.method)) | "
                                  + "\(pair(TableCellText.format(cell.compression), TableCellText.format(cell.accuracy))) | "
                                  + "\(pair(String(format: "%.2f", paper.compression), paperAcc)) | \(delta) | \(released) |")
                 }
@@ -96,16 +96,16 @@ public struct ReportBuilder {
     /// each heatmap this report draws (`matrices`: title → mean matrix); nil without any.
     static func spearmanComparison(_ matrices: [(title: String, matrix: LabeledMatrix)]) -> String? {
         guard !matrices.isEmpty else { return nil }
-        var lines = ["| pair | paper | " + matrices.map(\.title).joined(separator: " | ") + " |",
+        var lines = ["| pair | paper | " + matrices.map { TableEscaping.markdown($0.title) }.joined(separator: " | ") + " |",
                      "|---|---|" + String(repeating: "---|", count: matrices.count)]
         for pair in PaperNumbers.spearman {
             let ours = matrices.map { m -> String in
                 guard let i = m.matrix.labels.firstIndex(of: pair.a), let j = m.matrix.labels.firstIndex(of: pair.b) else { return "—" }
                 return String(format: "%.2f", m.matrix.values[i][j])
             }
-            lines.append("| \(pair.a)–\(pair.b) | \(String(format: "%.2f", pair.rho)) | " + ours.joined(separator: " | ") + " |")
+            lines.append("| \(TableEscaping.markdown("\(pair.a)–\(pair.b)")) | \(String(format: "%.2f", pair.rho)) | " + ours.joined(separator: " | ") + " |")
         }
-        return lines.joined(separator: "\n").replacingOccurrences(of: "_", with: "\\_")
+        return lines.joined(separator: "\n")
     }
 
     /// The paper-style table of the grid's continuous-pruning runs.
@@ -123,7 +123,7 @@ public struct ReportBuilder {
                 PaperTable.Row(method: label, cells: datasets.map { d in
                     let runs = mine.filter { $0.config.dataset == d && ReportBuilder.rowLabel($0) == label && $0.status == .finished }
                     guard !runs.isEmpty else { return .missing }
-                    let comp = Summary(runs.map { ($0.compression ?? $0.compressionStandard)?.parameterCompression ?? 0 })
+                    let comp = Summary(runs.map { $0.reportedParameterCompression })
                     let acc = Summary(runs.map { 100 * $0.testAccuracy })
                     return PaperTable.Cell(compression: MeanStd(mean: comp.mean, std: comp.std, count: comp.count),
                                            accuracy: MeanStd(mean: acc.mean, std: acc.std, count: acc.count))
@@ -255,23 +255,33 @@ public struct ReportBuilder {
             : "interpolated on a common compression grid"
     }
 
+    /// One criterion's post-training curve (percentages), averaged over the sweeps' seeds;
+    /// nil when no seed has a point of it.
+    func averagedCurve(_ sweeps: [SweepResult], _ method: PruningMethod) -> AveragedCurve? {
+        let perSeed = sweeps.map { s in
+            Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
+                .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
+        }.filter { !$0.points.isEmpty }
+        return perSeed.isEmpty ? nil : averaged(perSeed)
+    }
+
+    /// A thresholdless criterion's end point in each sweep that has one, with its seed.
+    func endPoints(_ sweeps: [SweepResult], _ method: PruningMethod) -> [(seed: UInt64, point: SweepPoint)] {
+        sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
+    }
+
     func curveFigure(_ sweeps: [SweepResult], title: String) -> CompressionCurveFigure? {
         guard let first = sweeps.first else { return nil }
         var series: [CurveSeries] = []
         var ends: [CurveEndPoint] = []
         for method in first.config.criteria {
             let name = method.displayName
-            let perSeed = sweeps.map { s in
-                Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
-                    .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
-            }.filter { !$0.points.isEmpty }
-            guard !perSeed.isEmpty else { continue }
-            let averaged = self.averaged(perSeed)
+            guard let averaged = averagedCurve(sweeps, method) else { continue }
             series.append(CurveSeries(name: name, points: averaged.points.map {
                 Rendering.CurvePoint(x: $0.x, mean: $0.y.mean, std: $0.y.count > 1 ? $0.y.std : 0)
             }))
             if method.isThresholdless {
-                let points = sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint } }
+                let points = endPoints(sweeps, method).map(\.point)
                 if !points.isEmpty {
                     let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
                     ends.append(CurveEndPoint(name: "\(name) end point", xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
@@ -310,12 +320,7 @@ public struct ReportBuilder {
         var series: [CurveSeries] = []
         var meanCurves: [String: Analysis.Curve] = [:]
         for method in first.config.criteria {
-            let perSeed = sweeps.map { s in
-                Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
-                    .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
-            }.filter { !$0.points.isEmpty }
-            guard !perSeed.isEmpty else { continue }
-            let averaged = self.averaged(perSeed)
+            guard let averaged = averagedCurve(sweeps, method) else { continue }
             let curve = Analysis.Curve(points: averaged.points.map { Analysis.CurvePoint(x: $0.x, y: $0.y.mean) })
             meanCurves[method.description] = curve
             series.append(CurveSeries(name: method.displayName, points: curve.points.map { Rendering.CurvePoint(x: $0.x, mean: $0.y) }))
@@ -331,13 +336,13 @@ public struct ReportBuilder {
         }
         var ends: [CurveEndPoint] = [], analysisEnds: [KneeAnalysis.EndPoint] = []
         for method in first.config.criteria where method.isThresholdless {
-            let pairs = sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
+            let pairs = endPoints(sweeps, method)
             guard !pairs.isEmpty else { continue }
-            let xs = pairs.map { $0.1.parameterCompression }, ys = pairs.map { 100 * $0.1.testAccuracy }
+            let xs = pairs.map { $0.point.parameterCompression }, ys = pairs.map { 100 * $0.point.testAccuracy }
             let distances = zip(xs, ys).map { front.distance(to: Analysis.CurvePoint(x: $0, y: $1)) }
             var toKnee: [String: [Double]] = [:]
             for (name, k) in kneeValues { toKnee[name] = zip(xs, ys).map { (($0 - k[0]) * ($0 - k[0]) + ($1 - k[1]) * ($1 - k[1])).squareRoot() } }
-            analysisEnds.append(.init(criterion: method.description, seeds: pairs.map(\.0), compression: xs, accuracy: ys,
+            analysisEnds.append(.init(criterion: method.description, seeds: pairs.map(\.seed), compression: xs, accuracy: ys,
                                       distanceToFront: distances, distanceToKnee: toKnee, meanDistanceToFront: Analysis.mean(distances)))
             let x = Summary(xs), y = Summary(ys)
             ends.append(CurveEndPoint(name: method.displayName, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
@@ -366,7 +371,7 @@ public struct ReportBuilder {
         }
         let points = byP.keys.sorted().map { p in
             PrecisionPoint(precision: Double(p),
-                           compression: interval(byP[p]!.map { ($0.compression ?? $0.compressionStandard)?.parameterCompression ?? 0 }),
+                           compression: interval(byP[p]!.map { $0.reportedParameterCompression }),
                            accuracy: interval(byP[p]!.map { 100 * $0.testAccuracy }))
         }
         return PrecisionFigure(series: [PrecisionSeries(name: "BMRS_U-p", points: points)], references: [],
@@ -400,8 +405,8 @@ public struct ReportBuilder {
                     let pairs = mine.filter { ReportBuilder.rowLabel($0) == label }.compactMap { r in reference[r.config.seed].map { (r, $0) } }
                     guard !pairs.isEmpty else { continue }
                     let acc = PairedComparison(method: pairs.map { 100 * $0.0.testAccuracy }, reference: pairs.map { 100 * $0.1.testAccuracy }, using: &rng)
-                    let comp = PairedComparison(method: pairs.map { ($0.0.compression ?? $0.0.compressionStandard)?.parameterCompression ?? 0 },
-                                                reference: pairs.map { ($0.1.compression ?? $0.1.compressionStandard)?.parameterCompression ?? 0 }, using: &rng)
+                    let comp = PairedComparison(method: pairs.map { $0.0.reportedParameterCompression },
+                                                reference: pairs.map { $0.1.reportedParameterCompression }, using: &rng)
                     func cell(_ c: PairedComparison) -> String {
                         let text = String(format: "%+.2f [%+.2f, %+.2f]", c.meanDifference, c.confidenceInterval.lower, c.confidenceInterval.upper)
                         return c.isSignificant() ? "**\(text)**" : text
@@ -441,4 +446,11 @@ enum TableCellText {
         if v.isMissing { return "--" }
         return v.showsStd ? String(format: "%.2f ± %.2f", v.mean, v.std) : String(format: "%.2f", v.mean)
     }
+}
+
+extension RunRecord {
+    /// Parameter compression % as the run's protocol counts it (the released code's count
+    /// under `released`); records written before `compression` existed fall back to the
+    /// standard count, and a run without a report counts as 0.
+    var reportedParameterCompression: Double { (compression ?? compressionStandard)?.parameterCompression ?? 0 }
 }
