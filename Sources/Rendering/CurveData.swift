@@ -129,8 +129,7 @@ struct CurveRenderer {
             }
         }
         for e in endPoints where e.xMean.isFinite && e.yMean.isFinite {
-            let xsd = e.xStd.isFinite ? e.xStd : 0, ysd = e.yStd.isFinite ? e.yStd : 0
-            _ = xsd
+            let ysd = e.yStd.isFinite ? e.yStd : 0
             xs.append(e.xMean)
             ys.append(e.yMean - ysd); ys.append(e.yMean + ysd)
         }
