@@ -16,6 +16,9 @@ echo "== release build"
 swift build -c release 2>&1 | grep -E "error|warning:|Compiling|Build complete" | tail -3
 scripts/check-accuracy.sh .build/release/bmrs
 
+echo "== worker processes (exactly --jobs; none left behind)"
+scripts/check-workers.sh .build/release/bmrs
+
 echo "== Slurm end-to-end (single-node Slurm on loopback)"
 scripts/slurm-e2e.sh .build/release/bmrs
 echo "all checks passed"

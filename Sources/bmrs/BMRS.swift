@@ -8,4 +8,9 @@ struct BMRS: ParsableCommand {
         version: "0.1.0",
         subcommands: [Report.self, Train.self, SweepCommand.self, GridCommand.self, Scores.self, Compact.self, Correlate.self, Table.self, DataCommand.self, Bench.self]
     )
+
+    static func main() {
+        bindWorkerToParent()
+        main(nil)
+    }
 }

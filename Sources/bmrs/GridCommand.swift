@@ -92,26 +92,10 @@ func loadGrid(config: String?, profile: String?) throws -> GridConfig {
 /// the same command line with `--jobs 1`), then once more to pick up units whose
 /// dependencies finished in another worker.
 func runGrid(_ runner: GridRunner, jobs: Int, locator: DataLocator) throws -> GridRunner.Progress {
-    let workers = try spawnWorkers(jobs - 1, marker: "--worker")
+    let workers = try spawnWorkers(jobs - 1)
     let log: (String) -> Void = { printErr($0) }
     var progress = try runner.run(locator: locator, log: log)
     for p in workers { p.waitUntilExit() }
     if !workers.isEmpty { progress = try runner.run(locator: locator, log: log) }
     return progress
-}
-
-/// Starts `count` copies of this command line with `--jobs 1` (and `marker` appended when
-/// given): worker processes that claim units through the store's lock files.
-func spawnWorkers(_ count: Int, marker: String? = nil) throws -> [Process] {
-    guard count > 0 else { return [] }
-    var arguments = Array(CommandLine.arguments.dropFirst())
-    if let i = arguments.firstIndex(of: "--jobs"), i + 1 < arguments.count { arguments[i + 1] = "1" }
-    if let marker, !arguments.contains(marker) { arguments.append(marker) }
-    return try (0..<count).map { _ in
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        p.arguments = arguments
-        try p.run()
-        return p
-    }
 }

@@ -27,6 +27,7 @@ struct SweepCommand: ParsableCommand {
         @Option(help: "Train on only the first N images (quick runs).") var trainLimit: Int?
         @Option(help: "Worker processes on this machine (units are claimed through lock files).") var jobs: Int = 1
         @Option(help: "Run only shard i of n (i/n); merge shard directories with `bmrs sweep merge`.") var shard: String?
+        @Flag(help: .hidden) var worker = false
         @OptionGroup var data: DataOptions
         @Option(help: "Sweep directory (trained models, units, sweep-<model>.json).") var out: String
 
@@ -65,7 +66,7 @@ struct SweepCommand: ParsableCommand {
             if let shard { runner.shard = try Shard(parsing: shard) }
             let log: (String) -> Void = { printErr($0) }
             // Train the shared model first, then let the workers claim units.
-            if jobs > 1 { _ = try runner.prepare(locator: data.locator, log: log) }
+            if jobs > 1 && !worker { _ = try runner.prepare(locator: data.locator, log: log) }
             let workers = try spawnWorkers(jobs - 1)
             var result = try runner.run(locator: data.locator, log: log)
             for p in workers { p.waitUntilExit() }
