@@ -44,7 +44,7 @@ let package = Package(
         // Criteria, masks, compression accounting, checkpoints, compaction.
         .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
         // Training protocol, run records.
-        .target(name: "Experiments", dependencies: ["NeuralCore", "BayesianPruning", "Datasets", "Analysis",
+        .target(name: "Experiments", dependencies: ["NeuralCore", "NoiseStatistics", "BayesianPruning", "Datasets", "Analysis",
                                                    .product(name: "Yams", package: "Yams")]),
         // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
         .target(name: "Analysis"),

@@ -70,7 +70,7 @@ public struct SNRCriterion: PruningCriterion {
 public struct BMRSNCriterion: PruningCriterion {
     public var constant: BMRSNConstant
     public init(constant: BMRSNConstant = .seed) { self.constant = constant }
-    public var name: String { "bmrs-n" }
+    public var name: String { constant == .released ? "bmrs-n-released" : "bmrs-n" }
     public var order: PruningOrder { .highestFirst }
     public func score(_ s: StructureStatistics) -> Double { s.posterior.deltaFBMRSN(constant: constant) }
     public func prunes(score: Double) -> Bool { score >= 0 }

@@ -2,16 +2,24 @@ import NoiseStatistics
 
 /// How a run treats its noise layers and which structures it prunes (SPEC §2, §5).
 /// Written in configs and records as its string form (`none`, `plain`, `l2`, `etheta`,
-/// `snr`, `bmrs-n`, `bmrs-u-8`, `bmrs-u-4`, any `bmrs-u-<p>` with p in 1…22).
+/// `snr`, `bmrs-n`, `bmrs-n-released`, `bmrs-u-8`, `bmrs-u-4`, any `bmrs-u-<p>` with p in 1…22).
 public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Noise layers trained (θ sampled, KL in the loss), nothing pruned.
     case none
     /// Noise layers off (θ ≡ 1, no KL): the authors' `--disable_pruning`, the paper's None row.
     case plain
-    case l2, etheta, snr, bmrsN
+    case l2, etheta, snr
+    /// BMRS_N with SPEC §2's exact constant (under `--protocol released` the run uses the
+    /// released constant instead; the record states the one used).
+    case bmrsN
+    /// BMRS_N with the released code's constant (no 2π: ΔF larger by ½·log 2π ≈ 0.919),
+    /// whatever the protocol: the rule that prunes posteriors that went back to the prior.
+    case bmrsNReleased
     case bmrsU(precisionBits: Int)
 
     public static let paperMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+    /// The paper's methods plus BMRS_N with the released constant (the shipped profiles).
+    public static let allMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
 
     public init?(_ text: String) {
         switch text.lowercased() {
@@ -21,6 +29,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case "etheta", "e-theta", "expected-theta": self = .etheta
         case "snr": self = .snr
         case "bmrs-n", "bmrsn", "bmrs_n": self = .bmrsN
+        case "bmrs-n-released", "bmrs_n_released": self = .bmrsNReleased
         default:
             let t = text.lowercased().replacingOccurrences(of: "_", with: "-")
             guard t.hasPrefix("bmrs-u-"), let p = Int(t.dropFirst("bmrs-u-".count)),
@@ -37,6 +46,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case .etheta: "etheta"
         case .snr: "snr"
         case .bmrsN: "bmrs-n"
+        case .bmrsNReleased: "bmrs-n-released"
         case .bmrsU(let p): "bmrs-u-\(p)"
         }
     }
@@ -50,6 +60,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case .etheta: "E[θ]"
         case .snr: "SNR"
         case .bmrsN: "BMRS_N"
+        case .bmrsNReleased: "BMRS_N (released const.)"
         case .bmrsU(let p): "BMRS_U-\(p)"
         }
     }
@@ -57,7 +68,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
     public var usesNoise: Bool { self != .plain }
     public var prunes: Bool { self != .none && self != .plain }
     public var isThresholdless: Bool {
-        switch self { case .bmrsN, .bmrsU: true; default: false }
+        switch self { case .bmrsN, .bmrsNReleased, .bmrsU: true; default: false }
     }
 
     public func criterion(_ settings: CriterionSettings = CriterionSettings()) -> (any PruningCriterion)? {
@@ -67,6 +78,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case .etheta: ExpectedThetaCriterion(threshold: settings.ethetaThreshold)
         case .snr: SNRCriterion(threshold: settings.snrThreshold)
         case .bmrsN: BMRSNCriterion(constant: settings.bmrsNConstant)
+        case .bmrsNReleased: BMRSNCriterion(constant: .released)
         case .bmrsU(let p): BMRSUCriterion(precisionBits: p)
         }
     }
@@ -75,7 +87,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let method = PruningMethod(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "unknown method '\(text)': expected none, plain, l2, etheta, snr, bmrs-n or bmrs-u-<1…22>"))
+                debugDescription: "unknown method '\(text)': expected none, plain, l2, etheta, snr, bmrs-n, bmrs-n-released or bmrs-u-<1…22>"))
         }
         self = method
     }

@@ -24,12 +24,23 @@ public struct GridConfig: Codable, Hashable, Sendable {
         public var levels = 100
         public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
         public var finetuneEpochs = 1
+        /// The model the curves prune: `final` (default: the last epoch of an unpruned
+        /// run of `train_epochs` epochs, as the authors' post-training script) or `best`
+        /// (its best-validation epoch; without `train_epochs`, the grid's own `none` run).
+        public var model: ReportedModel?
+        /// Epochs of the curves' unpruned model (default 20, the authors' `--n_epochs`).
+        public var trainEpochs: Int?
+        /// Networks that get curves (default: all of the grid's).
+        public var networks: [NetworkSpec.Kind]?
+        public static let defaultTrainEpochs = 20
         /// How figures average curves over seeds: `grid` (default: each seed interpolated
         /// onto a common compression grid) or `position` (the authors' code: by list
         /// position, averaging where present).
         public var averaging: CurveAveraging?
         public init() {}
-        enum CodingKeys: String, CodingKey { case levels, criteria, finetuneEpochs = "finetune_epochs", averaging }
+        enum CodingKeys: String, CodingKey {
+            case levels, criteria, finetuneEpochs = "finetune_epochs", model, trainEpochs = "train_epochs", networks, averaging
+        }
     }
 
     public enum CurveAveraging: String, Codable, Hashable, Sendable { case grid, position }
@@ -50,6 +61,9 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public var methods: [PruningMethod]
     /// Methods also run matched to BMRS_N's neuron compression of the same seed (SPEC §5).
     public var matched: [PruningMethod]?
+    /// The BMRS_N run the matched runs take their pruned share from: `bmrs-n` (default) or
+    /// `bmrs-n-released`.
+    public var matchedTo: PruningMethod?
     public var seeds: [UInt64]
     public var epochs: Int
     public var finetuneEpochs: Int?
@@ -64,7 +78,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public var slurm: Slurm?
 
     enum CodingKeys: String, CodingKey {
-        case name, datasets, networks, methods, matched, seeds, epochs, finetuneEpochs = "finetune_epochs"
+        case name, datasets, networks, methods, matched, matchedTo = "matched_to", seeds, epochs, finetuneEpochs = "finetune_epochs"
         case batchSize = "batch_size", learningRate = "learning_rate", trainLimit = "train_limit", validationLimit = "validation_limit"
         case protocolVariant = "protocol", precisions, curves, slurm
     }
@@ -95,6 +109,9 @@ public struct GridConfig: Codable, Hashable, Sendable {
         if let m = matched?.first(where: { !$0.prunes || $0.isThresholdless }) {
             throw ConfigError(field: "matched", expected: "l2, etheta or snr", found: "\(m)")
         }
+        if let m = matchedTo, m != .bmrsN && m != .bmrsNReleased {
+            throw ConfigError(field: "matched_to", expected: "bmrs-n or bmrs-n-released", found: "\(m)")
+        }
         if let p = precisions?.first(where: { !BMRSUCriterion.precisions.contains($0) }) {
             throw ConfigError(field: "precisions", expected: "values in 1…22", found: "\(p)")
         }
@@ -122,7 +139,10 @@ public struct GridConfig: Codable, Hashable, Sendable {
                     var all = methods
                     for p in precisions ?? [] where !all.contains(.bmrsU(precisionBits: p)) { all.append(.bmrsU(precisionBits: p)) }
                     for m in all { var c = base; c.method = m; first.append(GridUnit(config: c, matched: false)) }
-                    for m in matched ?? [] { var c = base; c.method = m; second.append(GridUnit(config: c, matched: true)) }
+                    for m in matched ?? [] {
+                        var c = base; c.method = m
+                        second.append(GridUnit(config: c, matched: true, matchedTo: matchedTo == .bmrsN ? nil : matchedTo))
+                    }
                 }
             }
         }
@@ -137,6 +157,12 @@ public struct GridConfig: Codable, Hashable, Sendable {
         return trainingUnits().compactMap { unit in
             var base = unit.config
             base.method = .none
+            if let kinds = curves.networks, !kinds.contains(base.network.kind) { return nil }
+            if curves.model != .best || curves.trainEpochs != nil {
+                base.epochs = curves.trainEpochs ?? Curves.defaultTrainEpochs
+                base.finetuneEpochs = 0
+                base.reportedModel = curves.model ?? .final
+            }
             guard seen.insert(base).inserted else { return nil }
             var s = SweepConfig(base: base)
             s.levels = curves.levels
@@ -178,17 +204,21 @@ public struct GridConfig: Codable, Hashable, Sendable {
 public struct GridUnit: Codable, Hashable, Sendable {
     public var config: TrainingConfig
     public var matched: Bool
+    /// The method of the run a matched unit is cut against; nil: `bmrs-n` (and the key of
+    /// every grid written before this option existed).
+    public var matchedTo: PruningMethod?
     public var key: String { contentKey(self) }
 
-    public init(config: TrainingConfig, matched: Bool) {
+    public init(config: TrainingConfig, matched: Bool, matchedTo: PruningMethod? = nil) {
         self.config = config
         self.matched = matched
+        self.matchedTo = matchedTo
     }
 
     /// The BMRS_N run a matched unit is cut against.
     public var reference: GridUnit {
         var c = config
-        c.method = .bmrsN
+        c.method = matchedTo ?? .bmrsN
         return GridUnit(config: c, matched: false)
     }
 }

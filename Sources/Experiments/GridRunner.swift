@@ -56,24 +56,48 @@ public struct GridRunner {
         var data = DataCache(load: load)
         var computed = 0
         let units = config.trainingUnits()
-        for (position, unit) in units.enumerated() where shard.selects(position: position) {
-            let key = unit.key
-            guard !store.isDone(key) else { continue }
-            var training = unit.config
-            if unit.matched {
-                guard let reference = try store.load(RunRecord.self, key: unit.reference.key),
-                      let c = reference.compressionStandard, reference.status == .finished else { continue }
-                training.matchedPrunedFraction = Double(c.prunedStructures) / Double(max(c.structures, 1))
+        let keys = Set(units.map(\.key))
+        // Passes until nothing is left that this process can do; a unit whose prefix or
+        // matched reference is in flight in another process is waited for, not skipped.
+        var waiting = true
+        while waiting {
+            waiting = false
+            var progressed = false
+            for (position, unit) in units.enumerated() where shard.selects(position: position) {
+                let key = unit.key
+                guard !store.isDone(key) else { continue }
+                var training = unit.config
+                if unit.matched {
+                    let reference = unit.reference.key
+                    guard let record = try store.load(RunRecord.self, key: reference),
+                          let c = record.compressionStandard, record.status == .finished else {
+                        if store.isClaimed(reference) { waiting = true }
+                        continue
+                    }
+                    training.matchedPrunedFraction = Double(c.prunedStructures) / Double(max(c.structures, 1))
+                }
+                let prefixKey = TrainingPrefix.prefixConfig(of: training).map { GridUnit(config: $0, matched: false).key }
+                if let prefixKey, keys.contains(prefixKey), !store.isDone(prefixKey), store.isClaimed(prefixKey) {
+                    waiting = true
+                    continue
+                }
+                guard store.claim(key) else { continue }
+                defer { store.release(key) }
+                let (splits, dataDirectory) = try data.splits(for: training)
+                var resuming: TrainerState?
+                if let prefixKey, store.isDone(prefixKey) { resuming = prefix(prefixKey).fork(for: training, log: log) }
+                let recorder = training.method == .none ? prefixRecorder(for: unit, units: units) : nil
+                log("training \(unit.config.dataset.rawValue) \(unit.config.network) \(unit.config.method)\(unit.matched ? " (matched)" : "") seed \(unit.config.seed) [\(key)]"
+                    + (resuming.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
+                let record = try Trainer(config: training).run(splits: splits, dataDirectory: dataDirectory,
+                                                                 checkpoint: checkpointURL(key), resuming: resuming,
+                                                                 afterSteps: recorder.map { r in { try r.observe(epoch: $0, network: $1, capture: $2) } })
+                if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") } else { try recorder?.finish() }
+                try store.save(record, key: key)
+                computed += 1
+                progressed = true
             }
-            guard store.claim(key) else { continue }
-            defer { store.release(key) }
-            log("training \(unit.config.dataset.rawValue) \(unit.config.network) \(unit.config.method)\(unit.matched ? " (matched)" : "") seed \(unit.config.seed) [\(key)]")
-            let (splits, dataDirectory) = try data.splits(for: training)
-            let record = try Trainer(config: training).run(splits: splits, dataDirectory: dataDirectory,
-                                                             checkpoint: checkpointURL(key))
-            if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") }
-            try store.save(record, key: key)
-            computed += 1
+            if waiting && !progressed { Thread.sleep(forTimeInterval: 0.5) }
         }
         var sweepsComplete = true
         for sweep in config.sweepConfigs() {
@@ -81,12 +105,40 @@ public struct GridRunner {
             var runner = SweepRunner(config: sweep, directory: sweepsDirectory)
             runner.shard = shard
             let (splits, dataDirectory) = try data.splits(for: sweep.base)
-            if try runner.run(splits: splits, dataDirectory: dataDirectory, log: log) == nil { sweepsComplete = false }
+            if try runner.run(splits: splits, dataDirectory: dataDirectory, modelState: modelState(for: sweep, units: units, store: store),
+                              log: log) == nil { sweepsComplete = false }
         }
         let done = units.filter { store.isDone($0.key) }.count
         let complete = done == units.count && sweepsComplete
         if complete { try writeSummary(store: store) }
         return Progress(unitsTotal: units.count, unitsDone: done, computedHere: computed, complete: complete)
+    }
+
+    func prefix(_ key: String) -> TrainingPrefix {
+        TrainingPrefix(directory: runsDirectory.appendingPathComponent("prefixes").appendingPathComponent(key))
+    }
+
+    /// The recorder of a `none` unit's prefix: the grid's runs that fork from it, epoch 1
+    /// when matched runs do (their share is known only once BMRS_N finished), and the
+    /// epoch of the curves' model.
+    func prefixRecorder(for unit: GridUnit, units: [GridUnit]) -> TrainingPrefix.Recorder {
+        let forks = units.filter { !$0.matched && TrainingPrefix.prefixConfig(of: $0.config) == unit.config }.map(\.config)
+        var extra = Set<Int>()
+        if units.contains(where: { $0.matched && TrainingPrefix.prefixConfig(of: $0.config) == unit.config }) { extra.insert(1) }
+        for sweep in config.sweepConfigs() where sweep.base.trajectoryIdentity == unit.config.trajectoryIdentity {
+            let epoch = sweep.base.epochs + sweep.base.finetuneEpochs
+            if epoch <= unit.config.epochs + unit.config.finetuneEpochs { extra.insert(epoch) }
+        }
+        return TrainingPrefix.Recorder(prefix: prefix(unit.key), config: unit.config, forks: forks, extraEpochs: extra)
+    }
+
+    /// The saved prefix state a sweep's model can be taken from: a finished `none` unit
+    /// with the same trajectory that saved its state at the model's last epoch.
+    func modelState(for sweep: SweepConfig, units: [GridUnit], store: UnitStore) -> TrainerState? {
+        let epoch = sweep.base.epochs + sweep.base.finetuneEpochs
+        guard let identity = sweep.base.trajectoryIdentity,
+              let unit = units.first(where: { !$0.matched && $0.config.trajectoryIdentity == identity && store.isDone($0.key) }) else { return nil }
+        return prefix(unit.key).state(atEpoch: epoch, prefixConfig: unit.config)
     }
 
     /// A sweep starts from the same unpruned model as the grid's `none` run: copy it over

@@ -13,8 +13,8 @@ public enum MatchedCompression {
         do { record = try JSONCoding.decoder().decode(RunRecord.self, from: data) } catch {
             throw ConfigError(field: "--match-record", expected: "a bmrs run record (run.json)", found: "\(path): \(error)")
         }
-        guard record.config.method == .bmrsN, let c = record.compressionStandard, record.status == .finished else {
-            throw ConfigError(field: "--match-record", expected: "a finished bmrs-n run", found: "\(path): method \(record.config.method), status \(record.status)")
+        guard record.config.method == .bmrsN || record.config.method == .bmrsNReleased, let c = record.compressionStandard, record.status == .finished else {
+            throw ConfigError(field: "--match-record", expected: "a finished bmrs-n or bmrs-n-released run", found: "\(path): method \(record.config.method), status \(record.status)")
         }
         return Double(c.prunedStructures) / Double(max(c.structures, 1))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import BayesianPruning
+import NoiseStatistics
 import Datasets
 
 /// The record one training run writes as `run.json` (see README, "Run record").
@@ -24,6 +25,9 @@ public struct RunRecord: Codable, Sendable {
     public var compression: CompressionReport?
     public var compressionStandard: CompressionReport?
     public var compressionReleased: CompressionReport?
+    /// The BMRS_N constant the run's rule actually used (BMRS_N methods only): what
+    /// `config.criteria.bmrs_n_constant` asked for may be overridden by the protocol.
+    public var bmrsNConstantUsed: BMRSNConstant?
     /// Structures that were pruned at one compression step and kept at a later one.
     public var unitsCameBack = 0
     /// The compacted network: sizes, FLOPs, agreement with the masked one, speed-up.

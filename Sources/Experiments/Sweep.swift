@@ -134,9 +134,12 @@ public struct SweepRunner {
         return try trainedModel(splits: splits, dataDirectory: dataDirectory.path, log: log).record
     }
 
-    public func run(splits: DatasetSplits, dataDirectory: String, log: (String) -> Void = { _ in }) throws -> SweepResult? {
+    /// `modelState`: a saved state of an unpruned run with the model's trajectory at the
+    /// model's last epoch (the grid's shared prefix), so the model is not trained again.
+    public func run(splits: DatasetSplits, dataDirectory: String, modelState: TrainerState? = nil,
+                    log: (String) -> Void = { _ in }) throws -> SweepResult? {
         try config.validate()
-        let model = try trainedModel(splits: splits, dataDirectory: dataDirectory, log: log)
+        let model = try trainedModel(splits: splits, dataDirectory: dataDirectory, state: modelState, log: log)
         let store = try UnitStore(directory: units)
         let plan = self.plan(model: model.network)
         let keys = Array(Set(plan.map(\.key))).sorted()
@@ -191,7 +194,8 @@ public struct SweepRunner {
     }
 
     /// The unpruned model: trained once per configuration, then reused.
-    func trainedModel(splits: DatasetSplits, dataDirectory: String, log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
+    func trainedModel(splits: DatasetSplits, dataDirectory: String, state: TrainerState? = nil,
+                      log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
         let recordURL = modelDirectory.appendingPathComponent(TrainingSession.recordFileName)
         let checkpointURL = modelDirectory.appendingPathComponent(TrainingSession.checkpointFileName)
         if FileManager.default.fileExists(atPath: recordURL.path), FileManager.default.fileExists(atPath: checkpointURL.path) {
@@ -199,9 +203,10 @@ public struct SweepRunner {
             log("reusing trained model \(modelKey)")
             return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
         }
-        log("training model \(modelKey)")
+        log("training model \(modelKey)" + (state.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
         // The checkpoint is written before the record, so a record always has its checkpoint.
-        let record = try Trainer(config: config.base).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL)
+        let record = try Trainer(config: config.base).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL,
+                                                          resuming: state)
         try AtomicFile.writeJSON(record, to: recordURL)
         return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
     }

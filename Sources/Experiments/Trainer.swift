@@ -21,8 +21,14 @@ public struct Trainer {
     /// and test accuracy is measured on the network reloaded from it.
     /// `startingFrom`: continue from these weights and masks instead of a fresh init
     /// (post-training sweeps fine-tune a trained model this way; its masks are kept).
+    /// `resuming`: continue a run of this configuration from a state saved after the steps
+    /// of an epoch (a fork of a shared prefix); the run goes on with that epoch's
+    /// compression step. `afterSteps` sees every epoch after its steps, before its
+    /// compression step, with a way to capture the state there (costly: call it only
+    /// when the state is to be saved).
     public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil,
-                    startingFrom initial: Network? = nil, measureCompaction: Bool = true,
+                    startingFrom initial: Network? = nil, resuming: TrainerState? = nil, measureCompaction: Bool = true,
+                    afterSteps: ((_ epoch: Int, _ network: Network, _ capture: () -> TrainerState) throws -> Void)? = nil,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let started = Date()
@@ -54,23 +60,55 @@ public struct Trainer {
             machine: MachineSummary(blasCore: BLAS.coreName, blasThreads: BLAS.threads,
                                     processors: ProcessInfo.processInfo.activeProcessorCount))
 
+        record.bmrsNConstantUsed = config.bmrsNConstantInForce
         var best = ParameterSnapshot(network)
-        record.bestValidationAccuracy = network.accuracy(images: validationSet.images, labels: validationSet.labels)
+        let initialParameters = best.values
+        if resuming == nil {
+            record.bestValidationAccuracy = network.accuracy(images: validationSet.images, labels: validationSet.labels)
+        }
 
         let inputSize = spec.inputChannels * NetworkSpec.imageSide * NetworkSpec.imageSide
         var batchImages = [Float](repeating: 0, count: config.batchSize * inputSize)
         var batchLabels = [Int32](repeating: 0, count: config.batchSize)
         let steps = (train.count + config.batchSize - 1) / config.batchSize
         var order = Array(0..<train.count)
+        var firstEpoch = 1
+        if let state = resuming {
+            guard state.epoch >= 1 && state.epoch <= config.epochs + config.finetuneEpochs, state.order.count == train.count,
+                  state.parameters.map(\.count) == network.allParameters.map(\.count),
+                  state.masks.map(\.count) == network.noiseLayers.map(\.mask.count),
+                  let generator = Xoshiro256(state: state.orderGenerator) else {
+                throw ConfigError(field: "trainer state", expected: "a state of this run's network and data (\(train.count) images)",
+                                  found: "epoch \(state.epoch), \(state.order.count) images")
+            }
+            for (p, v) in zip(network.allParameters, state.parameters) { p.value.copy(from: v) }
+            for (layer, m) in zip(network.noiseLayers, state.masks) { layer.mask = m }
+            optimizer.restore(step: state.adamStep, moments1: state.moments1, moments2: state.moments2)
+            orderRNG = generator
+            order = state.order
+            context.noise = UniformStream(key: config.derivedSeed(.noise), counter: state.noiseCounter)
+            // Phases by this run's own schedule (the curves' model resumes from a prefix
+            // whose main phase may be shorter).
+            record.epochs = state.epochs.map { var e = $0; e.phase = e.epoch > config.epochs ? "finetune" : "train"; return e }
+            record.bestValidationAccuracy = state.initialValidationAccuracy
+            best = ParameterSnapshot(values: state.initialParameters, masks: state.masks.map { $0.map { _ in 1 } })
+            firstEpoch = state.epoch
+        }
+        let initialValidationAccuracy = record.bestValidationAccuracy
 
         let totalEpochs = config.epochs + config.finetuneEpochs
-        epochLoop: for epoch in 1...totalEpochs {
+        epochLoop: for epoch in firstEpoch...totalEpochs {
             let epochStart = Date()
             let finetune = epoch > config.epochs
             progress(.epochStarted(epoch: epoch, of: totalEpochs, steps: steps))
-            shuffle(&order, using: &orderRNG)
             var lossSum = 0.0, ceSum = 0.0, klSum = 0.0
-            for step in 0..<steps {
+            let resumed = resuming != nil && epoch == firstEpoch
+            if let state = resuming, resumed {
+                lossSum = state.lossSum; ceSum = state.crossEntropySum; klSum = state.klSum
+            } else {
+                shuffle(&order, using: &orderRNG)
+            }
+            for step in 0..<steps where !resumed {
                 let start = step * config.batchSize
                 let n = min(config.batchSize, train.count - start)
                 train.images.withUnsafeBufferPointer { src in
@@ -98,6 +136,16 @@ public struct Trainer {
                     progress(.step(epoch: epoch, step: step + 1, of: steps, loss: lossSum / Double(step + 1)))
                 }
             }
+            if let afterSteps {
+                try afterSteps(epoch, network) {
+                    TrainerState(epoch: epoch, parameters: network.allParameters.map(\.value.array),
+                                 masks: network.noiseLayers.map(\.mask), initialParameters: initialParameters,
+                                 adamStep: optimizer.state.step, moments1: optimizer.state.moments1, moments2: optimizer.state.moments2,
+                                 orderGenerator: orderRNG.state, order: order, noiseCounter: context.noise.counter,
+                                 lossSum: lossSum, crossEntropySum: ceSum, klSum: klSum, epochs: record.epochs,
+                                 initialValidationAccuracy: initialValidationAccuracy)
+                }
+            }
             // Continuous pruning (SPEC §5): every `compress_every` main epochs and once
             // more after the last one; masks stay fixed during fine-tuning.
             var cameBack = 0
@@ -119,7 +167,11 @@ public struct Trainer {
             // Pruning methods report a checkpoint with the final masks: the best validation
             // epoch of the fine-tuning phase (or the last main epoch without fine-tuning).
             let eligible = criterion == nil || epoch >= config.epochs
-            if eligible && (validation > record.bestValidationAccuracy || record.bestEpoch == 0 || (criterion != nil && epoch == config.epochs)) {
+            if config.reportedModel == .final {
+                record.bestValidationAccuracy = validation
+                record.bestEpoch = epoch
+                if epoch == totalEpochs { best = ParameterSnapshot(network) }
+            } else if eligible && (validation > record.bestValidationAccuracy || record.bestEpoch == 0 || (criterion != nil && epoch == config.epochs)) {
                 record.bestValidationAccuracy = validation
                 record.bestEpoch = epoch
                 best = ParameterSnapshot(network)
@@ -163,6 +215,11 @@ public struct Trainer {
 struct ParameterSnapshot {
     var values: [[Float]]
     var masks: [[Float]]
+
+    init(values: [[Float]], masks: [[Float]]) {
+        self.values = values
+        self.masks = masks
+    }
 
     init(_ network: Network) {
         values = network.allParameters.map(\.value.array)

@@ -1,4 +1,5 @@
 import BayesianPruning
+import NoiseStatistics
 import Datasets
 import NeuralCore
 
@@ -41,6 +42,11 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public var threads: Int = 1
     /// Images per evaluation forward pass (does not change results).
     public var evaluationBatchSize: Int = 500
+    /// Which network the run reports (checkpoint, test accuracy, compression): nil or
+    /// `best` the rule of SPEC §5 (best validation epoch, of the fine-tuning phase for a
+    /// pruning run), `final` the network after the last epoch (the model the authors'
+    /// post-training script prunes).
+    public var reportedModel: ReportedModel?
 
     public init() {}
 
@@ -72,6 +78,24 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     }
 }
 
+public enum ReportedModel: String, Codable, Hashable, Sendable, CaseIterable {
+    case best, final
+}
+
+extension TrainingConfig {
+    /// Two unpruned (`none`) configurations with the same identity here follow the same
+    /// trajectory epoch by epoch, whatever their lengths and reporting rules: a model of
+    /// one can be taken from a saved state of the other.
+    public var trajectoryIdentity: TrainingConfig? {
+        guard method == .none && matchedPrunedFraction == nil else { return nil }
+        var c = self
+        c.epochs = 1
+        c.finetuneEpochs = 0
+        c.reportedModel = nil
+        return c
+    }
+}
+
 public enum SeedPurpose: UInt64, Sendable {
     case dataSplit = 1, initialization = 2, batchOrder = 3, noise = 4
 }
@@ -87,6 +111,17 @@ extension TrainingConfig {
         var c = criteria
         if protocolVariant == .released { c.bmrsNConstant = .released }
         return c
+    }
+
+    /// The BMRS_N constant this run's rule uses (nil for other methods): `bmrs-n-released`
+    /// always the released one, `bmrs-n` the configured one unless the released protocol
+    /// overrides it.
+    public var bmrsNConstantInForce: BMRSNConstant? {
+        switch method {
+        case .bmrsN: effectiveCriteria.bmrsNConstant
+        case .bmrsNReleased: .released
+        default: nil
+        }
     }
 
     /// The parameter count reported as the run's compression.

@@ -51,6 +51,13 @@ public struct UnitStore: Sendable {
 
     public func release(_ key: String) { unlink(lockURL(key).path) }
 
+    /// True while a live process holds `key`'s lock (worth waiting for its result).
+    public func isClaimed(_ key: String) -> Bool {
+        guard let text = try? String(contentsOfFile: lockURL(key).path, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
+        return kill(pid, 0) == 0 || errno != ESRCH
+    }
+
     /// Copies every finished unit of `other` that this store lacks; a unit present in both
     /// must be byte-identical (units are deterministic), else the merge stops with an error.
     /// Returns how many units were copied.

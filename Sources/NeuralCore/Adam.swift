@@ -24,6 +24,23 @@ public final class Adam {
         moments2 = parameters.map { FloatBuffer(count: $0.count) }
     }
 
+    /// First and second moments per parameter, and the step count: the optimizer's whole
+    /// state, to save a run in flight.
+    public var state: (step: Int, moments1: [[Float]], moments2: [[Float]]) {
+        (step, moments1.map(\.array), moments2.map(\.array))
+    }
+
+    /// Continues from a saved `state` (shapes must match the parameters).
+    public func restore(step: Int, moments1 m1: [[Float]], moments2 m2: [[Float]]) {
+        precondition(m1.count == moments1.count && m2.count == moments2.count, "Adam.restore: parameter count differs")
+        for i in moments1.indices {
+            precondition(m1[i].count == moments1[i].count && m2[i].count == moments2[i].count, "Adam.restore: shape differs")
+            moments1[i].copy(from: m1[i])
+            moments2[i].copy(from: m2[i])
+        }
+        self.step = step
+    }
+
     /// Applies one update from the accumulated gradients (which it leaves in place).
     /// √v uses `fastSqrt` (relative error ≈ 1e-7) so the loop vectorises.
     public func update() {

@@ -32,6 +32,15 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Hashable {
         if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
     }
 
+    /// The generator's whole state, to save a run in flight and continue it bit for bit.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator continuing from a saved `state` (four words, not all zero).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+    }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
@@ -61,6 +70,12 @@ public struct UniformStream: Sendable, Hashable {
     public private(set) var counter: UInt64 = 0
 
     public init(key: UInt64) { self.key = key }
+
+    /// The stream continuing after `counter` calls (to resume a saved run).
+    public init(key: UInt64, counter: UInt64) {
+        self.key = key
+        self.counter = counter
+    }
 
     /// Fills `out[0..<count]` with uniforms in the open interval (0, 1): 24-bit values
     /// centred in their bins. Each call draws two 32-bit keys from SplitMix64(key, call);

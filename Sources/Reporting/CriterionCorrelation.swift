@@ -18,7 +18,7 @@ public enum CriterionCorrelation {
         case is SNRCriterion: "SNR"
         case is ExpectedThetaCriterion: "E[θ]"
         case is L2Criterion: "L2"
-        case is BMRSNCriterion: "BMRS_N"
+        case let n as BMRSNCriterion: n.constant == .released ? PruningMethod.bmrsNReleased.displayName : PruningMethod.bmrsN.displayName
         case let u as BMRSUCriterion: "BMRS_U-\(u.precisionBits)"
         default: c.name
         }

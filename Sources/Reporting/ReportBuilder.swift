@@ -36,7 +36,8 @@ public struct ReportBuilder {
         case .etheta: base = 3
         case .snr: base = 4
         case .bmrsN: base = 5
-        case .bmrsU(let p): base = p == 8 ? 6 : p == 4 ? 7 : 20 + p
+        case .bmrsNReleased: base = 6
+        case .bmrsU(let p): base = p == 8 ? 7 : p == 4 ? 8 : 20 + p
         }
         return base + (r.config.matchedPrunedFraction != nil ? 10 : 0)
     }

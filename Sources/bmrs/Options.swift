@@ -10,7 +10,7 @@ extension DatasetName: ExpressibleByArgument {}
 extension NetworkSpec.Kind: ExpressibleByArgument {}
 extension PruningMethod: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
-    public static var allValueStrings: [String] { ["none", "plain", "l2", "etheta", "snr", "bmrs-n", "bmrs-u-8", "bmrs-u-4", "bmrs-u-<p>"] }
+    public static var allValueStrings: [String] { ["none", "plain", "l2", "etheta", "snr", "bmrs-n", "bmrs-n-released", "bmrs-u-8", "bmrs-u-4", "bmrs-u-<p>"] }
 }
 extension ProtocolVariant: ExpressibleByArgument {}
 extension BMRSNConstant: ExpressibleByArgument {}
