@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics"], swiftSettings: kernelTuning),
         // Data set readers, gzip, resize, splits, discovery.
         .target(name: "Datasets", dependencies: ["CZlib"]),
+        // Readers for models trained elsewhere (PyTorch state_dicts, safetensors, .npz).
+        .target(name: "ModelImport", dependencies: ["NeuralCore", "CZlib"]),
         // Criteria, masks, compression accounting, checkpoints, compaction.
         .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
         // Training protocol, run records.
@@ -55,7 +57,7 @@ let package = Package(
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"],
                     resources: [.copy("Expected")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
     ],
     swiftLanguageModes: [.v6]

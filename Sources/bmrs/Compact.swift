@@ -9,8 +9,9 @@ struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn a pruned checkpoint into the smaller dense network it implies, and check it.")
 
-    @Argument(help: "Checkpoint written by `bmrs train` (checkpoint.bin).")
+    @Argument(help: "A pruned model: checkpoint.bin from `bmrs train`, or a .pth/.safetensors/.npz trained elsewhere (its stored masks are used).")
     var checkpoint: String
+    @OptionGroup var model: ModelOptions
     @Option(help: "Where to write the compacted checkpoint.")
     var out: String
     @Option(help: "Data set whose test images are used to compare the two networks (default: fashion-mnist, or mnist-5k/cifar10 as the input channels suggest).")
@@ -21,7 +22,7 @@ struct Compact: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(threads)
-        let masked = try Checkpoint.load(URL(fileURLWithPath: checkpoint))
+        let masked = try model.load(checkpoint)
         let compact = Compaction.compact(masked)
         try AtomicFile.write(try Checkpoint.encode(compact), to: URL(fileURLWithPath: out))
         let name = dataset ?? (masked.spec.inputChannels == 3 ? .cifar10 : .fashionMNIST)

@@ -8,8 +8,9 @@ struct Correlate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Spearman rank correlation between the criteria's scores on trained checkpoints (one per seed), and their mean.")
 
-    @Argument(help: "Checkpoints written by `bmrs train` (checkpoint.bin), e.g. one `none` run per seed.")
+    @Argument(help: "Trained models, e.g. one `none` run per seed: checkpoint.bin from `bmrs train`, or .pth/.safetensors/.npz trained elsewhere.")
     var checkpoints: [String]
+    @OptionGroup var model: ModelOptions
     @Flag(help: "Print JSON (per checkpoint and the mean ± population std) instead of text.")
     var json = false
 
@@ -21,7 +22,7 @@ struct Correlate: ParsableCommand {
         BLAS.setThreads(1)
         var matrices: [LabeledMatrix] = []
         for path in checkpoints {
-            let network = try Checkpoint.load(URL(fileURLWithPath: path))
+            let network = try model.load(path)
             let m = CriterionCorrelation.matrix(for: network).correlations
             matrices.append(m)
             if !json { print("\(path)\n\(CriterionCorrelation.text(m))\n") }

@@ -10,8 +10,9 @@ struct Scores: ParsableCommand {
 
     @Argument(help: "JSON file with a \"cases\" array of {\"mu\", \"logsigma\"} (the shape of shared/reference/bmrs_vectors.json).")
     var cases: String?
-    @Option(help: "A checkpoint written by `bmrs train` (checkpoint.bin): print scores per layer and structure.")
+    @Option(help: "A trained model: checkpoint.bin from `bmrs train`, or a PyTorch state_dict (.pth), safetensors or .npz trained elsewhere: print scores per layer and structure.")
     var checkpoint: String?
+    @OptionGroup var model: ModelOptions
     @Option(help: "E[θ] threshold of the default rule.")
     var ethetaThreshold: Double = 0.1
     @Option(help: "SNR threshold of the default rule.")
@@ -41,7 +42,7 @@ struct Scores: ParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
         } else if let checkpoint {
             BLAS.setThreads(1)
-            let network = try Checkpoint.load(URL(fileURLWithPath: checkpoint))
+            let network = try model.load(checkpoint)
             let statistics = Structures.statistics(network)
             let layers = statistics.enumerated().map { g, structures in
                 CheckpointLayerScores(layer: g + 1, structures: structures.enumerated().map { s, st in
