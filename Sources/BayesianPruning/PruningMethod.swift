@@ -18,6 +18,8 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
     case bmrsU(precisionBits: Int)
 
     public static let paperMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+    /// The criteria of post-training curves by default: every pruning rule of `allMethods`.
+    public static let curveCriteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
     /// The paper's methods plus BMRS_N with the released constant (the shipped profiles).
     public static let allMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
 

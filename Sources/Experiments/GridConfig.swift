@@ -12,8 +12,15 @@ public struct GridConfig: Codable, Hashable, Sendable {
         public var kind: NetworkSpec.Kind
         public var hidden: Int?
         public var depth: Int?
-        public init(kind: NetworkSpec.Kind, hidden: Int? = nil, depth: Int? = nil) {
+        /// This network's own methods, matched methods and seeds instead of the grid's
+        /// (e.g. fewer runs for the slower LeNet5 in a short profile).
+        public var methods: [PruningMethod]?
+        public var matched: [PruningMethod]?
+        public var seeds: [UInt64]?
+        public init(kind: NetworkSpec.Kind, hidden: Int? = nil, depth: Int? = nil,
+                    methods: [PruningMethod]? = nil, matched: [PruningMethod]? = nil, seeds: [UInt64]? = nil) {
             self.kind = kind; self.hidden = hidden; self.depth = depth
+            self.methods = methods; self.matched = matched; self.seeds = seeds
         }
         func spec(channels: Int) -> NetworkSpec {
             kind == .mlp ? .mlp(inputChannels: channels, hidden: hidden ?? 50, depth: depth ?? 5) : .lenet5(channels: channels)
@@ -22,7 +29,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
 
     public struct Curves: Codable, Hashable, Sendable {
         public var levels = 100
-        public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+        public var criteria: [PruningMethod] = PruningMethod.curveCriteria
         public var finetuneEpochs = 1
         /// The model the curves prune: `final` (default: the last epoch of an unpruned
         /// run of `train_epochs` epochs, as the authors' post-training script) or `best`
@@ -38,7 +45,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
         /// position, averaging where present).
         public var averaging: CurveAveraging?
         public init() {}
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case levels, criteria, finetuneEpochs = "finetune_epochs", model, trainEpochs = "train_epochs", networks, averaging
         }
     }
@@ -52,7 +59,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
         public var memory = "4G"
         public var partition: String?
         public init() {}
-        enum CodingKeys: String, CodingKey { case shards, cpusPerTask = "cpus_per_task", time, memory, partition }
+        enum CodingKeys: String, CodingKey, CaseIterable { case shards, cpusPerTask = "cpus_per_task", time, memory, partition }
     }
 
     public var name: String
@@ -76,11 +83,14 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public var precisions: [Int]?
     public var curves: Curves?
     public var slurm: Slurm?
+    /// Free text for the report's setup section (e.g. what a short profile cuts from
+    /// SPEC §5's protocol).
+    public var notes: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, datasets, networks, methods, matched, matchedTo = "matched_to", seeds, epochs, finetuneEpochs = "finetune_epochs"
         case batchSize = "batch_size", learningRate = "learning_rate", trainLimit = "train_limit", validationLimit = "validation_limit"
-        case protocolVariant = "protocol", precisions, curves, slurm
+        case protocolVariant = "protocol", precisions, curves, slurm, notes
     }
 
     /// Reads a YAML or JSON grid file; errors name the file and the problem.
@@ -90,6 +100,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
             throw ConfigError(field: url.path, expected: "a readable YAML or JSON grid file", found: error.localizedDescription)
         }
         do {
+            try checkKeys(text)
             let decoder = YAMLDecoder()
             let config = try decoder.decode(GridConfig.self, from: text, userInfo: [:])
             try config.validate()
@@ -101,13 +112,45 @@ public struct GridConfig: Codable, Hashable, Sendable {
         }
     }
 
+    /// Every key of the file must be one the grid knows: a typo (`learning-rate` for
+    /// `learning_rate`) would otherwise run silently with the default.
+    static func checkKeys(_ text: String) throws {
+        guard let root = try Yams.load(yaml: text) as? [String: Any] else { return }
+        func check(_ object: [String: Any], known: [String], path: String) throws {
+            for key in object.keys.sorted() where !known.contains(key) {
+                let closest = known.min { editDistance(key, $0) < editDistance(key, $1) }
+                let hint = closest.map { editDistance(key, $0) <= max(2, key.count / 3) ? " (did you mean '\($0)'?)" : "" } ?? ""
+                throw ConfigError(field: path.isEmpty ? key : "\(path).\(key)",
+                                  expected: "one of the known keys \(known.joined(separator: ", "))\(hint)", found: "an unknown key")
+            }
+        }
+        try check(root, known: CodingKeys.allCases.map(\.stringValue), path: "")
+        if let curves = root["curves"] as? [String: Any] {
+            try check(curves, known: Curves.CodingKeys.allCases.map(\.stringValue), path: "curves")
+        }
+        if let slurm = root["slurm"] as? [String: Any] {
+            try check(slurm, known: Slurm.CodingKeys.allCases.map(\.stringValue), path: "slurm")
+        }
+        for (i, network) in ((root["networks"] as? [Any]) ?? []).enumerated() {
+            if let n = network as? [String: Any] {
+                try check(n, known: ["kind", "hidden", "depth", "methods", "matched", "seeds"], path: "networks[\(i)]")
+            }
+        }
+    }
+
     public func validate() throws {
         if datasets.isEmpty { throw ConfigError(field: "datasets", expected: "at least one", found: "none") }
         if networks.isEmpty { throw ConfigError(field: "networks", expected: "at least one", found: "none") }
         if seeds.isEmpty { throw ConfigError(field: "seeds", expected: "at least one", found: "none") }
         if epochs < 1 { throw ConfigError(field: "epochs", expected: "≥ 1", found: "\(epochs)") }
-        if let m = matched?.first(where: { !$0.prunes || $0.isThresholdless }) {
+        if let m = (matched ?? []).first(where: { !$0.prunes || $0.isThresholdless }) {
             throw ConfigError(field: "matched", expected: "l2, etheta or snr", found: "\(m)")
+        }
+        for (i, n) in networks.enumerated() {
+            if let m = (n.matched ?? []).first(where: { !$0.prunes || $0.isThresholdless }) {
+                throw ConfigError(field: "networks[\(i)].matched", expected: "l2, etheta or snr", found: "\(m)")
+            }
+            if n.seeds?.isEmpty == true { throw ConfigError(field: "networks[\(i)].seeds", expected: "at least one", found: "none") }
         }
         if let m = matchedTo, m != .bmrsN && m != .bmrsNReleased {
             throw ConfigError(field: "matched_to", expected: "bmrs-n or bmrs-n-released", found: "\(m)")
@@ -124,7 +167,7 @@ public struct GridConfig: Codable, Hashable, Sendable {
         var first: [GridUnit] = [], second: [GridUnit] = []
         for dataset in datasets {
             for network in networks {
-                for seed in seeds {
+                for seed in network.seeds ?? seeds {
                     var base = TrainingConfig()
                     base.dataset = dataset
                     base.network = network.spec(channels: dataset.channels)
@@ -136,10 +179,10 @@ public struct GridConfig: Codable, Hashable, Sendable {
                     base.trainLimit = trainLimit
                     base.validationLimit = validationLimit
                     base.protocolVariant = protocolVariant ?? .standard
-                    var all = methods
+                    var all = network.methods ?? methods
                     for p in precisions ?? [] where !all.contains(.bmrsU(precisionBits: p)) { all.append(.bmrsU(precisionBits: p)) }
                     for m in all { var c = base; c.method = m; first.append(GridUnit(config: c, matched: false)) }
-                    for m in matched ?? [] {
+                    for m in network.matched ?? matched ?? [] {
                         var c = base; c.method = m
                         second.append(GridUnit(config: c, matched: true, matchedTo: matchedTo == .bmrsN ? nil : matchedTo))
                     }
@@ -176,19 +219,38 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public static func profile(_ name: String) -> GridConfig? {
         switch name {
         case "quick":
-            // Embedded data only, small: first use (minutes on 2 cores). 8,000 training
-            // images × 32 epochs ≈ 8,000 steps: about when continuous pruning sets in.
+            // The first thing a user runs (≈ 6 min of grid on 2 cores): the full Fashion-MNIST
+            // training set, in the pruning regime. Continuous pruning sets in with the
+            // number of steps (SNR at epoch ~5, BMRS_U-8 ~6 of 1,500 steps each) and passes
+            // 80 % of neurons by ~15, so SPEC §5's 50 + 10 epochs are cut to 15 + 3, seeds
+            // to two (MLP) and one (LeNet5, fewer methods), validation to 5,000 images and
+            // curves to 11 levels on the MLP, pruning the unpruned run's final model.
             GridConfig(name: "quick", datasets: [.fashionMNIST],
-                       networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
-                       methods: PruningMethod.paperMethods, matched: nil, seeds: [100, 1000, 1001],
-                       epochs: 30, finetuneEpochs: 2, batchSize: 32, learningRate: 1e-3, trainLimit: 8000,
-                       validationLimit: 2000, protocolVariant: .standard, precisions: nil,
-                       curves: { var c = Curves(); c.levels = 11; return c }(), slurm: nil)
+                       networks: [NetworkChoice(kind: .mlp),
+                                  NetworkChoice(kind: .lenet5, methods: [.none, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8)],
+                                                matched: [], seeds: [1000])],
+                       methods: PruningMethod.allMethods, matched: [.l2], matchedTo: .bmrsNReleased, seeds: [100, 1000],
+                       epochs: 15, finetuneEpochs: 3, batchSize: 32, learningRate: 1e-3, trainLimit: nil,
+                       validationLimit: 5000, protocolVariant: .standard, precisions: nil,
+                       curves: {
+                           var c = Curves()
+                           c.levels = 11
+                           c.trainEpochs = 18
+                           c.networks = [.mlp]
+                           return c
+                       }(), slurm: nil,
+                       notes: "A short profile, cut from SPEC §5's protocol so that it runs in minutes on a laptop while "
+                           + "continuous pruning has set in: 15 + 3 epochs instead of 50 + 10 (on the full training set, SNR starts "
+                           + "pruning at epoch ~5 and BMRS_U-8 at ~6, both past 80 % of neurons by ~15), 2 seeds for the MLP and one "
+                           + "for LeNet5 (with SNR, BMRS_N, BMRS_N with the released constant and BMRS_U-8 only) instead of 10, "
+                           + "validation on 5,000 of the 12,000 held-out images, and curves (MLP only) with 11 levels instead of 100, "
+                           + "pruning the final model of the 18-epoch unpruned run. Matched L2 is cut at the share BMRS_N with the "
+                           + "released constant pruned. `bmrs report --profile paper` runs the whole protocol.")
         case "paper":
             // SPEC §5: 50 + 10 epochs, 10 seeds, all three data sets, curves with 100 levels.
             GridConfig(name: "paper", datasets: [.mnist, .fashionMNIST, .cifar10],
                        networks: [NetworkChoice(kind: .mlp), NetworkChoice(kind: .lenet5)],
-                       methods: PruningMethod.paperMethods, matched: [.l2, .etheta], seeds: [100, 1000, 1001, 2001, 50, 5000, 66, 666, 7, 744],
+                       methods: PruningMethod.allMethods, matched: [.l2, .etheta], seeds: [100, 1000, 1001, 2001, 50, 5000, 66, 666, 7, 744],
                        epochs: 50, finetuneEpochs: 10, batchSize: 32, learningRate: 1e-3, trainLimit: nil,
                        validationLimit: nil, protocolVariant: .standard, precisions: [2, 4, 6, 8, 12, 16], curves: Curves(), slurm: Slurm())
         default: nil
@@ -221,4 +283,20 @@ public struct GridUnit: Codable, Hashable, Sendable {
         c.method = matchedTo ?? .bmrsN
         return GridUnit(config: c, matched: false)
     }
+}
+
+/// Levenshtein distance (for suggesting the closest known key).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let current = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return a.isEmpty ? b.count : row[b.count]
 }

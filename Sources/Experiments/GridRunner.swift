@@ -28,6 +28,12 @@ public struct GridRunner {
     var sweepsDirectory: URL { directory.appendingPathComponent("sweeps") }
     var resultsDirectory: URL { directory.appendingPathComponent("results") }
     func checkpointURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("checkpoints/\(key).bin") }
+    /// The last-epoch network of an unpruned (`none`) run, beside its reported checkpoint.
+    public func finalCheckpointURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("checkpoints/\(key).final.bin") }
+    /// The model a sweep's curves prune.
+    public func sweepModelCheckpointURL(_ sweep: SweepConfig) -> URL {
+        SweepRunner(config: sweep, directory: sweepsDirectory).modelDirectory.appendingPathComponent(TrainingSession.checkpointFileName)
+    }
 
     public struct Progress: Sendable {
         public var unitsTotal: Int
@@ -63,7 +69,8 @@ public struct GridRunner {
         while waiting {
             waiting = false
             var progressed = false
-            for (position, unit) in units.enumerated() where shard.selects(position: position) {
+            for position in GridRunner.schedule(units) where shard.selects(position: position) {
+                let unit = units[position]
                 let key = unit.key
                 guard !store.isDone(key) else { continue }
                 var training = unit.config
@@ -90,7 +97,9 @@ public struct GridRunner {
                 log("training \(unit.config.dataset.rawValue) \(unit.config.network) \(unit.config.method)\(unit.matched ? " (matched)" : "") seed \(unit.config.seed) [\(key)]"
                     + (resuming.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
                 let record = try Trainer(config: training).run(splits: splits, dataDirectory: dataDirectory,
-                                                                 checkpoint: checkpointURL(key), resuming: resuming,
+                                                                 checkpoint: checkpointURL(key),
+                                                                 finalCheckpoint: training.method == .none ? finalCheckpointURL(key) : nil,
+                                                                 resuming: resuming,
                                                                  afterSteps: recorder.map { r in { try r.observe(epoch: $0, network: $1, capture: $2) } })
                 if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") } else { try recorder?.finish() }
                 try store.save(record, key: key)
@@ -112,6 +121,20 @@ public struct GridRunner {
         let complete = done == units.count && sweepsComplete
         if complete { try writeSummary(store: store) }
         return Progress(unitsTotal: units.count, unitsDone: done, computedHere: computed, complete: complete)
+    }
+
+    /// The order this process takes units in: the `none` runs first (every other run of
+    /// their seed forks from them), then the rest, then the matched runs (which wait for
+    /// BMRS_N); within each, LeNet5 before the MLP, so the longest runs start first and
+    /// the workers' tails are short.
+    static func schedule(_ units: [GridUnit]) -> [Int] {
+        func rank(_ u: GridUnit) -> (Int, Int) {
+            (u.matched ? 2 : u.config.method == .none ? 0 : 1, u.config.network.kind == .lenet5 ? 0 : 1)
+        }
+        return units.indices.sorted { i, j in
+            let a = rank(units[i]), b = rank(units[j])
+            return a != b ? a < b : i < j
+        }
     }
 
     func prefix(_ key: String) -> TrainingPrefix {

@@ -10,7 +10,7 @@ import NeuralCore
 public struct SweepConfig: Codable, Hashable, Sendable {
     /// The model every curve starts from (its `method` is forced to `none`).
     public var base: TrainingConfig
-    public var criteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+    public var criteria: [PruningMethod] = PruningMethod.curveCriteria
     public var levels = 100
     /// Fine-tuning epochs after setting the masks (SPEC §6: 1).
     public var finetuneEpochs = 1

@@ -26,7 +26,9 @@ public struct Trainer {
     /// compression step. `afterSteps` sees every epoch after its steps, before its
     /// compression step, with a way to capture the state there (costly: call it only
     /// when the state is to be saved).
-    public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil,
+    /// `finalCheckpoint`: also write the network after the last epoch there (the model
+    /// whose posteriors a report's heatmap reads when no curves were run).
+    public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil, finalCheckpoint: URL? = nil,
                     startingFrom initial: Network? = nil, resuming: TrainerState? = nil, measureCompaction: Bool = true,
                     afterSteps: ((_ epoch: Int, _ network: Network, _ capture: () -> TrainerState) throws -> Void)? = nil,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
@@ -177,6 +179,7 @@ public struct Trainer {
                 best = ParameterSnapshot(network)
             }
         }
+        if let finalCheckpoint, record.status == .finished { try AtomicFile.write(Checkpoint.encode(network), to: finalCheckpoint) }
         best.restore(into: network)
         // Reload the reported checkpoint from its bytes (a file when asked) and measure there.
         let bytes = try Checkpoint.encode(network)

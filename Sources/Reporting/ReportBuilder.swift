@@ -172,7 +172,8 @@ public struct ReportBuilder {
                 let title = "\(ReportBuilder.datasetTitle(dataset)), \(network.kind == .mlp ? "MLP" : "LeNet5")"
                 let noneRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind
                     && $0.config.method == .none && $0.status == .finished }
-                if let (mean, heatmap) = try correlationFigure(noneRuns, title: title) {
+                let curveModels = grid.sweepConfigs().filter { $0.base.dataset == dataset && $0.base.network.kind == network.kind }
+                if let (mean, heatmap) = try correlationFigure(noneRuns, curveModels: curveModels, title: title) {
                     correlations.append((title, mean))
                     try heatmap.write(png: output.appendingPathComponent("\(slug)-correlation.png"),
                                       pdf: output.appendingPathComponent("\(slug)-correlation.pdf"), dpi: dpi)
@@ -225,20 +226,34 @@ public struct ReportBuilder {
         return TableFigure(groups: table.datasets, blocks: blocks, bold: bold, title: table.title)
     }
 
-    func correlationFigure(_ runs: [RunRecord], title: String) throws -> (mean: LabeledMatrix, figure: CorrelationHeatmap)? {
-        var matrices: [LabeledMatrix] = []
-        for r in runs {
-            let key = GridUnit(config: r.config, matched: false).key
-            let url = runner.directory.appendingPathComponent("runs/checkpoints/\(key).bin")
-            guard FileManager.default.fileExists(atPath: url.path) else { continue }
-            matrices.append(CriterionCorrelation.matrix(for: try Checkpoint.load(url)).correlations)
+    /// The heatmap reads the posteriors of the models the curves prune when there are
+    /// curves (issue 14: the same model for both), else the final epoch of the unpruned
+    /// runs, else (older grids) their best-validation checkpoints; the subtitle says which.
+    func correlationFigure(_ runs: [RunRecord], curveModels: [SweepConfig], title: String) throws -> (mean: LabeledMatrix, figure: CorrelationHeatmap)? {
+        let fm = FileManager.default
+        var sources: [(seed: UInt64, url: URL)] = curveModels.map { ($0.base.seed, runner.sweepModelCheckpointURL($0)) }
+            .filter { fm.fileExists(atPath: $0.url.path) }
+        var which = curveModels.first.map { c in
+            c.base.reportedModel == .final ? "the curves' models (final epoch \(c.base.epochs + c.base.finetuneEpochs) without pruning)"
+                                           : "the curves' models (best validation epoch without pruning)"
+        } ?? ""
+        if sources.isEmpty {
+            let keys = runs.map { ($0.config.seed, GridUnit(config: $0.config, matched: false).key) }
+            sources = keys.map { ($0.0, runner.finalCheckpointURL($0.1)) }.filter { fm.fileExists(atPath: $0.url.path) }
+            which = "final epoch of the unpruned runs"
+            if sources.isEmpty {
+                sources = keys.map { ($0.0, runner.directory.appendingPathComponent("runs/checkpoints/\($0.1).bin")) }
+                    .filter { fm.fileExists(atPath: $0.url.path) }
+                which = "best-validation epoch of the unpruned runs"
+            }
         }
-        guard !matrices.isEmpty else { return nil }
+        guard !sources.isEmpty else { return nil }
+        let matrices = try sources.map { CriterionCorrelation.matrix(for: try Checkpoint.load($0.url)).correlations }
         let mean = MatrixSummary(matrices).mean
-        let seeds = runs.map { String($0.config.seed) }.joined(separator: ", ")
+        let seeds = sources.map { String($0.seed) }.joined(separator: ", ")
         return (mean, CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
                                   title: "Spearman rank correlation, \(title)",
-                                  subtitle: "trained without pruning (noise on); mean over seeds \(seeds)"))
+                                  subtitle: "noise on, no pruning: \(which); mean over seeds \(seeds)"))
     }
 
     var averagingByPosition: Bool { grid.curves?.averaging == .position }
@@ -428,10 +443,35 @@ public struct ReportBuilder {
         let sizes = records.first.map { "\($0.data.train) training, \($0.data.validation) validation and \($0.data.test) test images" } ?? ""
         var setup = "Data: \(datasets) (\(sizes)), resized to 32×32. Networks: \(grid.networks.map { $0.kind == .mlp ? "MLP (H=\($0.hidden ?? 50), D=\($0.depth ?? 5))" : "LeNet5" }.joined(separator: " and ")). "
         setup += "Each method trains \(grid.epochs) epochs with continuous pruning (masks recomputed every epoch), then \(grid.finetuneEpochs ?? 10) fine-tuning epoch(s) with masks fixed; Adam, lr \(grid.learningRate ?? 1e-3), batch \(grid.batchSize ?? 32), KL averaged per layer. "
-        setup += "Seeds: \(grid.seeds.map(String.init).joined(separator: ", ")). Protocol: \(grid.protocolVariant?.rawValue ?? "standard"). "
+        setup += "Seeds: \(grid.seeds.map(String.init).joined(separator: ", "))"
+        for n in grid.networks where n.seeds != nil || n.methods != nil {
+            let name = n.kind == .mlp ? "MLP" : "LeNet5"
+            setup += "; \(name): " + [n.seeds.map { "seeds \($0.map(String.init).joined(separator: ", "))" },
+                                      n.methods.map { "methods \($0.map(\.displayName).joined(separator: ", "))" }]
+                .compactMap { $0 }.joined(separator: ", ")
+        }
+        setup += ". Protocol: \(grid.protocolVariant?.rawValue ?? "standard"). "
         setup += "Machine: \(machine). Total run time \(String(format: "%.0f", runSeconds)) s summed over \(records.count) runs"
         if let wall = gridWallSeconds { setup += ", \(String(format: "%.0f", wall)) s wall time for the grid run" }
         setup += "."
+        let methods = Set(records.map(\.config.method))
+        if methods.contains(.bmrsN) || methods.contains(.bmrsNReleased) {
+            let constant = grid.protocolVariant == .released
+                ? "Under the released protocol BMRS_N too uses the released code's constant (each run record states the constant used, `bmrs_n_constant_used`)."
+                : "BMRS_N uses SPEC §2's exact constant."
+            setup += "\n\n\(constant) BMRS_N (released const.) uses the authors' released code's, which omits the 2π inside the log, so its ΔF is larger by ½·log 2π ≈ 0.919: "
+                + "a structure whose posterior went back to the prior sits just below ΔF = 0 with the exact constant and is kept, while the released one prunes it. "
+                + "The two rank structures identically (one row in the heatmaps) and differ only in where they stop."
+        }
+        if let curves = grid.curves {
+            let model = curves.model == .best && curves.trainEpochs == nil
+                ? "the best-validation checkpoint of the grid's unpruned (None, noise) runs"
+                : "the \(curves.model == .best ? "best-validation" : "final") model of an unpruned run (noise on) of \(curves.trainEpochs ?? GridConfig.Curves.defaultTrainEpochs) epochs"
+            setup += "\n\nPost-training curves\(curves.networks.map { " (\($0.map { $0 == .mlp ? "MLP" : "LeNet5" }.joined(separator: ", ")))" } ?? ""): "
+                + "\(curves.levels) pruning levels per criterion, each fine-tuned \(curves.finetuneEpochs) epoch(s), pruning \(model); "
+                + "the heatmaps read the posteriors of the same models."
+        }
+        if let notes = grid.notes { setup += "\n\n" + notes }
         let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,
                                     paired: pairedComparisons(records: records),
                                     hasPaperComparison: paperComparison != nil, paperComparison: paperComparison ?? "",

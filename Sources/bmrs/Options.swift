@@ -15,6 +15,7 @@ extension PruningMethod: ExpressibleByArgument {
 extension ProtocolVariant: ExpressibleByArgument {}
 extension BMRSNConstant: ExpressibleByArgument {}
 extension KLAveraging: ExpressibleByArgument {}
+extension ReportedModel: ExpressibleByArgument {}
 
 /// Where data sets are looked for: `--data-dir`, then BMRS_DATA_DIR, then Debian's path.
 struct DataOptions: ParsableArguments {

@@ -17,11 +17,13 @@ struct SweepCommand: ParsableCommand {
         @Option(help: "Data set.") var dataset: DatasetName = .fashionMNIST
         @Option(help: "Network: mlp or lenet5.") var network: NetworkSpec.Kind = .mlp
         @Option(help: "Seed of the trained model and its fine-tunes.") var seed: UInt64 = 1000
-        @Option(help: "Epochs of the unpruned model.") var epochs: Int = 50
-        @Option(help: "Extra epochs of the unpruned model (the paper's 10 fine-tuning epochs).") var finetuneEpochs: Int = 10
+        @Option(help: "Epochs of the unpruned model (the authors' post-training script: 20).") var epochs: Int = GridConfig.Curves.defaultTrainEpochs
+        @Option(help: "Extra epochs of the unpruned model (counted into its length).") var finetuneEpochs: Int = 0
+        @Option(help: "The model to prune: final (its last epoch, as the authors' script) or best (its best-validation epoch).")
+        var model: ReportedModel = .final
         @Option(help: "Pruning levels λ ∈ linspace(0, 100, N).") var levels: Int = 100
         @Option(help: "Fine-tuning epochs after setting each level's masks.") var levelEpochs: Int = 1
-        @Option(help: "Criteria, comma-separated.") var criteria: String = "l2,etheta,snr,bmrs-n,bmrs-u-8,bmrs-u-4"
+        @Option(help: "Criteria, comma-separated.") var criteria: String = PruningMethod.curveCriteria.map(\.description).joined(separator: ",")
         @Option(help: "MLP width H.") var hidden: Int = 50
         @Option(help: "MLP depth D.") var depth: Int = 5
         @Option(help: "Train on only the first N images (quick runs).") var trainLimit: Int?
@@ -42,7 +44,7 @@ struct SweepCommand: ParsableCommand {
         func parsedCriteria() throws -> [PruningMethod] {
             try criteria.split(separator: ",").map {
                 guard let m = PruningMethod(String($0)), m.prunes else {
-                    throw ValidationError("--criteria: '\($0)' is not a pruning criterion (l2, etheta, snr, bmrs-n, bmrs-u-<p>)")
+                    throw ValidationError("--criteria: '\($0)' is not a pruning criterion (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>)")
                 }
                 return m
             }
@@ -56,6 +58,7 @@ struct SweepCommand: ParsableCommand {
             base.epochs = epochs
             base.finetuneEpochs = finetuneEpochs
             base.trainLimit = trainLimit
+            base.reportedModel = model
             let channels = dataset == .cifar10 ? 3 : 1
             base.network = network == .mlp ? .mlp(inputChannels: channels, hidden: hidden, depth: depth) : .lenet5(channels: channels)
             var config = SweepConfig(base: base)

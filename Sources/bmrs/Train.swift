@@ -14,7 +14,7 @@ struct Train: ParsableCommand {
     var dataset: DatasetName = .fashionMNIST
     @Option(help: "Network: mlp or lenet5.")
     var network: NetworkSpec.Kind = .mlp
-    @Option(help: "Method: none (noise trained, nothing pruned), plain (noise off), l2, etheta, snr, bmrs-n, bmrs-u-<p> (p in 1…22; bmrs-u-8, bmrs-u-4 are the paper's).")
+    @Option(help: "Method: none (noise trained, nothing pruned), plain (noise off), l2, etheta, snr, bmrs-n (exact constant; the released one under --protocol released), bmrs-n-released (the released code's constant always), bmrs-u-<p> (p in 1…22; bmrs-u-8, bmrs-u-4 are the paper's).")
     var method: PruningMethod = .none
     @Option(help: "Apply the pruning rule every N main epochs (and once more at the end).")
     var compressEvery: Int = 1
