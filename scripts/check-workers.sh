@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15, item 0: the number of bmrs processes a command runs is exactly what --jobs
 # asks for (or its default), for `report`, `grid run` and `sweep`, with and without
-# --jobs; a worker never starts workers. Also: killing the parent ends its workers.
+# --jobs; a worker never starts workers. Also: killing the parent ends its workers, and
+# an installed binary renders reports outside the repository.
 # Usage: scripts/check-workers.sh [BMRS_BINARY]   (needs Fashion-MNIST; fails loudly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,4 +62,14 @@ for _ in $(seq 40); do (( $(pgrep -fc -- "$tmp/k" || true) == 0 )) && break; sle
 left=$(pgrep -fc -- "$tmp/k" || true)
 if [ "$left" = 0 ]; then echo "check-workers: parent killed: its workers ended"
 else echo "check-workers: FAILED: $left worker(s) left running after the parent was killed" >&2; fail=1; fi
+# An installed binary works anywhere (issue 16): copied out of the repository and run from
+# a folder with no templates/ above it, `report --from` renders with the built-in templates.
+mkdir -p "$tmp/bin" "$tmp/elsewhere"
+cp "$bmrs" "$tmp/bin/bmrs"
+if (cd "$tmp/elsewhere" && "$tmp/bin/bmrs" report --from "$tmp/r1" --out "$tmp/elsewhere/report" >"$tmp/installed.log" 2>&1) \
+    && [ -s "$tmp/elsewhere/report/report.md" ] && [ -s "$tmp/elsewhere/report/table.tex" ]; then
+    echo "check-workers: an installed binary outside the repository wrote the full report"
+else
+    echo "check-workers: FAILED: report from an installed binary:" >&2; tail -5 "$tmp/installed.log" >&2; fail=1
+fi
 exit $fail

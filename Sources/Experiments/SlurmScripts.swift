@@ -14,6 +14,8 @@ public struct SlurmScripts {
     public var executable: String
     /// Where the report goes.
     public var reportDirectory: String
+    /// The templates folder the report job uses (nil: the templates built into bmrs).
+    public var templatesDirectory: String?
     /// Extra environment for the tasks, e.g. BMRS_DATA_DIR.
     public var environment: [String: String] = [:]
 
@@ -70,7 +72,7 @@ public struct SlurmScripts {
         \(exports)
         \(shellQuoted(executable)) grid merge \(shellQuoted(gridDirectory))/merged \(shards)
         \(shellQuoted(executable)) grid run \(shellQuoted(configPath)) --out \(shellQuoted(gridDirectory))/merged --jobs \(settings.cpusPerTask)
-        exec \(shellQuoted(executable)) report --from \(shellQuoted(gridDirectory))/merged --out \(shellQuoted(reportDirectory)) --jobs 1
+        exec \(shellQuoted(executable)) report --from \(shellQuoted(gridDirectory))/merged --out \(shellQuoted(reportDirectory)) --jobs 1\(templatesDirectory.map { " --templates " + shellQuoted($0) } ?? "")
         """ + "\n"
     }
 

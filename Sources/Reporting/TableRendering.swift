@@ -7,19 +7,28 @@ import Mustache
 /// read at run time: SwiftPM resources must live inside a target, and the templates live
 /// in the repository's top-level `templates/` so that users can edit them without a build.
 public struct TemplateDirectory: Sendable, Equatable {
-    /// The folder itself (…/templates).
-    public let url: URL
+    /// The folder itself (…/templates); nil for the templates compiled into the binary.
+    public let folder: URL?
 
     /// A folder taken as is, unchecked; prefer ``locate(explicitPath:requiring:currentDirectory:executable:)``.
     public init(url: URL) {
-        self.url = url.standardizedFileURL
+        self.folder = url.standardizedFileURL
     }
+
+    private init(embedded: Void) { folder = nil }
+
+    /// The default templates compiled into the binary (from the repository's `templates/`).
+    public static let embedded = TemplateDirectory(embedded: ())
+
+    /// Where templates come from, for messages.
+    public var description: String { folder?.path ?? "the templates built into bmrs" }
 
     /// Finds the templates folder that holds `file`:
     /// - `explicitPath` given (e.g. `--templates PATH`): that folder only, no fallback;
     /// - otherwise `templates/` in `currentDirectory` and each folder above it, then in the
     ///   executable's folder and each folder above it (a build in `.build/debug/` finds
-    ///   the repository's `templates/`).
+    ///   the repository's `templates/`), and else the templates built into the binary, so
+    ///   an installed `bmrs` works anywhere.
     ///
     /// - Throws: ``TemplateError/notFound(file:searched:)`` naming `file` and every folder tried.
     public static func locate(
@@ -40,6 +49,8 @@ public struct TemplateDirectory: Sendable, Equatable {
         for folder in candidates where FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) {
             return TemplateDirectory(url: folder)
         }
+        let name = file.hasSuffix(".mustache") ? file : file + ".mustache"
+        if explicitPath == nil && EmbeddedTemplates.files[name] != nil { return .embedded }
         throw TemplateError.notFound(file: file, searched: candidates.map { $0.standardizedFileURL.path })
     }
 
@@ -64,25 +75,36 @@ public struct TemplateDirectory: Sendable, Equatable {
 
     /// The file of template `name`: `name` itself when it ends in `.mustache`, else
     /// `name.mustache` (so `"table.tex"` is `table.tex.mustache`).
-    public func url(forTemplate name: String) -> URL {
-        url.appendingPathComponent(name.hasSuffix(".mustache") ? name : name + ".mustache")
+    public static func fileName(forTemplate name: String) -> String {
+        name.hasSuffix(".mustache") ? name : name + ".mustache"
     }
 
     func loadTemplate(named name: String) throws -> MustacheTemplate {
-        let file = url(forTemplate: name)
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw TemplateError.notFound(file: file.lastPathComponent, searched: [url.path])
-        }
+        let fileName = TemplateDirectory.fileName(forTemplate: name)
         let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw TemplateError.unreadable(file: file.path, reason: "\(error)")
+        let origin: String
+        if let folder {
+            let file = folder.appendingPathComponent(fileName)
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw TemplateError.notFound(file: fileName, searched: [folder.path])
+            }
+            do {
+                text = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw TemplateError.unreadable(file: file.path, reason: "\(error)")
+            }
+            origin = file.path
+        } else {
+            guard let embedded = EmbeddedTemplates.files[fileName] else {
+                throw TemplateError.notFound(file: fileName, searched: [description])
+            }
+            text = embedded
+            origin = "\(fileName) (built in)"
         }
         do {
             return try MustacheTemplate(string: text)
         } catch {
-            throw TemplateError.invalidTemplate(file: file.path, reason: "\(error)")
+            throw TemplateError.invalidTemplate(file: origin, reason: "\(error)")
         }
     }
 

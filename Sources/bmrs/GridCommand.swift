@@ -39,6 +39,9 @@ struct GridCommand: ParsableCommand {
                 var scripts = SlurmScripts(grid: grid, configPath: absolute(config!), gridDirectory: absolute(out ?? "runs/\(grid.name)"),
                                            executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
                                            reportDirectory: absolute("reports/\(grid.name)"))
+                // The folder found now (the repository's, or --templates), passed explicitly:
+                // the job runs elsewhere; without one the built-in templates serve.
+                if let t = try? TemplateDirectory.locate(), let folder = t.folder { scripts.templatesDirectory = folder.path }
                 if let d = data.dataDir { scripts.environment["BMRS_DATA_DIR"] = absolute(d) } else if let d = ProcessInfo.processInfo.environment["BMRS_DATA_DIR"] {
                     scripts.environment["BMRS_DATA_DIR"] = absolute(d)
                 }

@@ -221,20 +221,23 @@ import Testing
         let work = root.appendingPathComponent("a/b")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let executable = root.appendingPathComponent("bin/bmrs")
+        // Without a folder the templates built into the binary are used (issue 16)…
+        #expect(try TemplateDirectory.locate(currentDirectory: work, executable: executable) == .embedded)
+        // …and a template that is not one of them gives the error naming every folder tried.
         do {
-            _ = try TemplateDirectory.locate(currentDirectory: work, executable: executable)
+            _ = try TemplateDirectory.locate(requiring: "custom.mustache", currentDirectory: work, executable: executable)
             Issue.record("found a templates folder under \(root.path)")
         } catch let error as TemplateError {
             guard case let .notFound(file, searched) = error else { Issue.record("\(error)"); return }
-            #expect(file == "table.tex.mustache")
+            #expect(file == "custom.mustache")
             let root = root.standardizedFileURL.path
             #expect(Array(searched.prefix(3)) == ["\(root)/a/b/templates", "\(root)/a/templates", "\(root)/templates"])
             #expect(searched.contains("\(root)/bin/templates"))
             #expect(searched.contains("/templates"))
             #expect(Set(searched).count == searched.count)
             let message = error.description
-            #expect(message.contains("Cannot find the template table.tex.mustache"))
-            #expect(message.contains("\(root)/a/b/templates/table.tex.mustache"))
+            #expect(message.contains("Cannot find the template custom.mustache"))
+            #expect(message.contains("\(root)/a/b/templates/custom.mustache"))
             #expect(message.contains("--templates"))
         }
         // An explicit folder is the only place tried.
@@ -253,10 +256,10 @@ import Testing
         }
         try Data("<<x>>".utf8).write(to: templates.appendingPathComponent("table.tex.mustache"))
         let fromWork = try TemplateDirectory.locate(currentDirectory: work, executable: nil)
-        #expect(fromWork.url.path == templates.standardizedFileURL.path)
+        #expect(fromWork.folder?.path == templates.standardizedFileURL.path)
         let fromExecutable = try TemplateDirectory.locate(currentDirectory: elsewhere,
                                                           executable: repo.appendingPathComponent(".build/debug/bmrs"))
-        #expect(fromExecutable.url.path == templates.standardizedFileURL.path)
+        #expect(fromExecutable.folder?.path == templates.standardizedFileURL.path)
         // A template missing from a found folder names the file and the folder.
         #expect(throws: TemplateError.notFound(file: "table.md.mustache", searched: [templates.standardizedFileURL.path])) {
             try render(Self.paperTable(), template: "table.md", from: fromWork)
