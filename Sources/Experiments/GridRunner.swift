@@ -63,6 +63,14 @@ public struct GridRunner {
         var computed = 0
         let units = config.trainingUnits()
         let keys = Set(units.map(\.key))
+        // Finished units are checked before anything trusts them: a record that does not
+        // decode, or whose checkpoint fails its CRC, is moved aside and recomputed.
+        for unit in units where store.isDone(unit.key) {
+            guard (try store.load(RunRecord.self, key: unit.key)) != nil else { continue }
+            do { _ = try Checkpoint.load(checkpointURL(unit.key)) } catch {
+                store.reject(unit.key, because: "its checkpoint \(checkpointURL(unit.key).lastPathComponent) is unusable: \(error)")
+            }
+        }
         // Passes until nothing is left that this process can do; a unit whose prefix or
         // matched reference is in flight in another process is waited for, not skipped.
         var waiting = true

@@ -143,6 +143,8 @@ public struct SweepRunner {
         let store = try UnitStore(directory: units)
         let plan = self.plan(model: model.network)
         let keys = Array(Set(plan.map(\.key))).sorted()
+        // A damaged unit file is moved aside here (and computed again below).
+        for key in keys where store.isDone(key) { _ = try store.load(SweepUnitResult.self, key: key) }
         var computed = 0
         for (position, key) in keys.enumerated() where shard.selects(position: position) && !store.isDone(key) {
             guard store.claim(key) else { continue }
@@ -156,7 +158,7 @@ public struct SweepRunner {
         guard keys.allSatisfy(store.isDone) else { return nil }
         var points: [SweepPoint] = []
         for entry in plan {
-            let r = try store.load(SweepUnitResult.self, key: entry.key)!
+            guard let r = try store.load(SweepUnitResult.self, key: entry.key) else { return nil }
             // The parameter count of the base run's protocol (SPEC §6 for `released`).
             let c = config.base.parameterCounting == .released ? r.compressionReleased : r.compression
             points.append(SweepPoint(criterion: entry.criterion, level: entry.level, endPoint: entry.level == nil, unit: entry.key,

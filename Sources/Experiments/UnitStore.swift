@@ -17,13 +17,51 @@ public struct UnitStore: Sendable {
 
     public func isDone(_ key: String) -> Bool { FileManager.default.fileExists(atPath: resultURL(key).path) }
 
+    /// The unit's result, or nil when it is not done. A stored file that does not decode
+    /// as `T` or carries another unit's key is never trusted: it is moved aside into
+    /// `rejected/` (kept for inspection), reported on stderr by name, and the unit counts
+    /// as not done, so it is computed again (issue 15, item 2).
     public func load<T: Decodable>(_ type: T.Type, key: String) throws -> T? {
         guard isDone(key) else { return nil }
-        return try JSONCoding.decoder().decode(T.self, from: Data(contentsOf: resultURL(key)))
+        let url = resultURL(key)
+        guard let data = try? Data(contentsOf: url) else { return nil }  // removed meanwhile
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        if let stored = object?[UnitStore.keyField] as? String, stored != key {
+            reject(key, because: "it is the result of unit \(stored)")
+            return nil
+        }
+        do {
+            return try JSONCoding.decoder().decode(T.self, from: data)
+        } catch {
+            reject(key, because: object == nil ? "it is not JSON" : "it does not decode as \(T.self): \(error)")
+            return nil
+        }
     }
 
+    /// The key stored inside every result file, checked when it is read.
+    static let keyField = "unit_key"
+
     public func save<T: Encodable>(_ value: T, key: String) throws {
-        try AtomicFile.writeJSON(value, to: resultURL(key))
+        var data = try JSONCoding.encode(value)
+        if var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            object[UnitStore.keyField] = key
+            data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        }
+        try AtomicFile.write(data, to: resultURL(key))
+    }
+
+    var rejectedDirectory: URL { directory.appendingPathComponent("rejected") }
+
+    /// Moves a damaged result (and anything named after its key, e.g. a checkpoint kept
+    /// beside it by the caller) out of the store; it will be recomputed.
+    public func reject(_ key: String, because reason: String) {
+        let from = resultURL(key)
+        let to = rejectedDirectory.appendingPathComponent("\(key).json.\(Int(Date().timeIntervalSince1970))")
+        try? FileManager.default.createDirectory(at: rejectedDirectory, withIntermediateDirectories: true)
+        let moved = rename(from.path, to.path) == 0
+        FileHandle.standardError.write(Data(("unit \(from.path) rejected (\(reason))"
+            + (moved ? ": moved to \(to.path);" : ";") + " it will be computed again\n").utf8))
+        if !moved { unlink(from.path) }
     }
 
     /// Claims `key` for this process: true if it created the lock (or took over the lock
@@ -83,7 +121,7 @@ public struct UnitStore: Sendable {
     /// Finished unit keys in this store.
     public func finishedKeys() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") && $0 != "rejected" }
             .map { String($0.dropLast(5)) }.sorted()
     }
 }
