@@ -62,6 +62,49 @@ for _ in $(seq 40); do (( $(pgrep -fc -- "$tmp/k" || true) == 0 )) && break; sle
 left=$(pgrep -fc -- "$tmp/k" || true)
 if [ "$left" = 0 ]; then echo "check-workers: parent killed: its workers ended"
 else echo "check-workers: FAILED: $left worker(s) left running after the parent was killed" >&2; fail=1; fi
+# Clean stops (issue 15, item 4): SIGTERM (Slurm's warning) and SIGINT (Ctrl-C) end a
+# grid with --jobs 2 within two seconds, non-zero, saying how to resume, leaving no lock,
+# temporary file or worker behind; the rerun completes with the summary of an
+# uninterrupted run.
+for sig in TERM INT; do
+    d="$tmp/stop-$sig"
+    "$bmrs" grid run "$tmp/grid.yaml" --jobs 2 --out "$d" >"$d.log" 2>&1 &
+    parent=$!
+    for _ in $(seq 200); do [ "$(ls "$d/runs" 2>/dev/null | grep -c '\.json$')" -ge 2 ] && break; sleep 0.05; done
+    kill -"$sig" "$parent"
+    start=$(date +%s.%N)
+    rc=0; wait "$parent" || rc=$?
+    took=$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 2))" "$start" "$(date +%s.%N)")
+    sleep 0.3
+    left=$(pgrep -fc -- "$d" || true)
+    locks=$(find "$d" -name '*.lock' -o -name '*.tmp' | wc -l)
+    if [ "$rc" -ne 0 ] && grep -q "rerun the same command to resume" "$d.log" && [ "$left" = 0 ] && [ "$locks" = 0 ] \
+        && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 2.0 else 1)" "$took"; then
+        echo "check-workers: SIG$sig: stopped in $took s with exit $rc, no locks, temporary files or workers left"
+    else
+        echo "check-workers: FAILED SIG$sig: exit $rc after $took s, $left process(es) and $locks lock/tmp file(s) left" >&2
+        tail -5 "$d.log" >&2; fail=1
+    fi
+    "$bmrs" grid run "$tmp/grid.yaml" --out "$d" >"$d.rerun.log" 2>&1 || { echo "check-workers: FAILED: rerun after SIG$sig" >&2; fail=1; }
+    if cmp -s "$d/results/runs.csv" "$tmp/g1/results/runs.csv"; then echo "check-workers: SIG$sig: the rerun gives the uninterrupted summary"
+    else echo "check-workers: FAILED: runs.csv after SIG$sig and rerun differs from an uninterrupted run" >&2; fail=1; fi
+done
+
+# kill -9 of the whole process group at ten random moments, then a rerun: the same
+# runs.csv as an uninterrupted run.
+d="$tmp/kill9"
+for i in $(seq 10); do
+    setsid "$bmrs" grid run "$tmp/grid.yaml" --jobs 2 --out "$d" >>"$d.log" 2>&1 &
+    leader=$!
+    sleep "$(python3 -c "import random; print(round(random.uniform(0.3, 2.5), 2))")"
+    kill -9 -- -"$leader" 2>/dev/null || true
+    wait "$leader" 2>/dev/null || true
+    pkill -9 -f -- "$d" 2>/dev/null || true
+done
+"$bmrs" grid run "$tmp/grid.yaml" --out "$d" >>"$d.log" 2>&1 || { echo "check-workers: FAILED: rerun after kill -9" >&2; fail=1; }
+if cmp -s "$d/results/runs.csv" "$tmp/g1/results/runs.csv"; then echo "check-workers: kill -9 at 10 random moments, then a rerun: the uninterrupted summary"
+else echo "check-workers: FAILED: runs.csv after kill -9 and rerun differs" >&2; fail=1; fi
+
 # An installed binary works anywhere (issue 16): copied out of the repository and run from
 # a folder with no templates/ above it, `report --from` renders with the built-in templates.
 mkdir -p "$tmp/bin" "$tmp/elsewhere"

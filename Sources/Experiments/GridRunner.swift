@@ -18,6 +18,8 @@ public struct GridRunner {
     public let config: GridConfig
     public let directory: URL
     public var shard = Shard.all
+    /// A requested stop ends the run within a step; the unit in flight is abandoned.
+    public var stop: StopRequest?
 
     public init(config: GridConfig, directory: URL) {
         self.config = config
@@ -104,7 +106,7 @@ public struct GridRunner {
                 let recorder = training.method == .none ? prefixRecorder(for: unit, units: units) : nil
                 log("training \(unit.config.dataset.rawValue) \(unit.config.network) \(unit.config.method)\(unit.matched ? " (matched)" : "") seed \(unit.config.seed) [\(key)]"
                     + (resuming.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
-                let record = try Trainer(config: training).run(splits: splits, dataDirectory: dataDirectory,
+                let record = try Trainer(config: training, stop: stop).run(splits: splits, dataDirectory: dataDirectory,
                                                                  checkpoint: checkpointURL(key),
                                                                  finalCheckpoint: training.method == .none ? finalCheckpointURL(key) : nil,
                                                                  resuming: resuming,
@@ -121,6 +123,7 @@ public struct GridRunner {
             reuseTrainedModel(for: sweep, store: store)
             var runner = SweepRunner(config: sweep, directory: sweepsDirectory)
             runner.shard = shard
+            runner.stop = stop
             let (splits, dataDirectory) = try data.splits(for: sweep.base)
             if try runner.run(splits: splits, dataDirectory: dataDirectory, modelState: modelState(for: sweep, units: units, store: store),
                               log: log) == nil { sweepsComplete = false }

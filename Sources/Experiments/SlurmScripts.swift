@@ -35,6 +35,9 @@ public struct SlurmScripts {
         environment.keys.sorted().map { "export \($0)=\(shellQuoted(environment[$0]!))" }.joined(separator: "\n")
     }
 
+    /// Seconds before the time limit at which Slurm sends the clean-stop signal.
+    public static let warningSeconds = 120
+
     public var arrayScript: String {
         let s = settings
         return """
@@ -45,9 +48,12 @@ public struct SlurmScripts {
         #SBATCH --time=\(s.time)
         #SBATCH --mem=\(s.memory)
         #SBATCH --output=\(gridDirectory)/logs/task-%a.out
+        #SBATCH --signal=B:TERM@\(SlurmScripts.warningSeconds)
         \(s.partition.map { "#SBATCH --partition=\($0)" } ?? "")
         # One shard of grid '\(grid.name)' per array task, each in its own directory; finished
-        # units are skipped, so resubmitting reruns only what is missing.
+        # units are skipped, so resubmitting reruns only what is missing. SIGTERM comes
+        # \(SlurmScripts.warningSeconds) s before the time limit: bmrs stops cleanly (the unit in flight is
+        # abandoned, finished ones stay) instead of being killed mid-write.
         set -euo pipefail
         \(exports)
         exec \(shellQuoted(executable)) grid run \(shellQuoted(configPath)) \\

@@ -85,6 +85,8 @@ public struct SweepRunner {
     public let config: SweepConfig
     public let directory: URL
     public var shard = Shard.all
+    /// A requested stop ends the sweep within a step; the unit in flight is abandoned.
+    public var stop: StopRequest?
 
     public init(config: SweepConfig, directory: URL) {
         self.config = config
@@ -207,7 +209,7 @@ public struct SweepRunner {
         }
         log("training model \(modelKey)" + (state.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
         // The checkpoint is written before the record, so a record always has its checkpoint.
-        let record = try Trainer(config: config.base).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL,
+        let record = try Trainer(config: config.base, stop: stop).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL,
                                                           resuming: state)
         try AtomicFile.writeJSON(record, to: recordURL)
         return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
@@ -222,7 +224,7 @@ public struct SweepRunner {
         tune.method = .none
         tune.epochs = config.finetuneEpochs
         tune.finetuneEpochs = 0
-        let record = try Trainer(config: tune).run(splits: splits, dataDirectory: dataDirectory, startingFrom: startNetwork,
+        let record = try Trainer(config: tune, stop: stop).run(splits: splits, dataDirectory: dataDirectory, startingFrom: startNetwork,
                                                    measureCompaction: false)
         return SweepUnitResult(key: key, keep: keep,
                                compression: record.compressionStandard ?? CompressionReport(network: startNetwork),

@@ -14,8 +14,13 @@ public enum TrainingEvent: Sendable {
 /// epoch, keep the best-validation checkpoint, report its test accuracy.
 public struct Trainer {
     public let config: TrainingConfig
+    /// Checked before every step: a requested stop throws `Interrupted`.
+    public var stop: StopRequest?
 
-    public init(config: TrainingConfig) { self.config = config }
+    public init(config: TrainingConfig, stop: StopRequest? = nil) {
+        self.config = config
+        self.stop = stop
+    }
 
     /// Trains on `splits`. The reported checkpoint is written to `checkpoint` (when given)
     /// and test accuracy is measured on the network reloaded from it.
@@ -111,6 +116,7 @@ public struct Trainer {
                 shuffle(&order, using: &orderRNG)
             }
             for step in 0..<steps where !resumed {
+                try stop?.check()
                 let start = step * config.batchSize
                 let n = min(config.batchSize, train.count - start)
                 train.images.withUnsafeBufferPointer { src in

@@ -16,11 +16,11 @@ public enum TrainingSession {
     }
 
     @discardableResult
-    public static func run(config: TrainingConfig, locator: DataLocator, output: URL,
+    public static func run(config: TrainingConfig, locator: DataLocator, output: URL, stop: StopRequest? = nil,
                            progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let (splits, directory) = try loadData(for: config, locator: locator)
-        let record = try Trainer(config: config).run(
+        let record = try Trainer(config: config, stop: stop).run(
             splits: splits, dataDirectory: directory.path,
             checkpoint: output.appendingPathComponent(checkpointFileName), progress: progress)
         try AtomicFile.writeJSON(record, to: output.appendingPathComponent(recordFileName))

@@ -300,7 +300,8 @@ public struct ReportBuilder {
                 let points = endPoints(sweeps, method).map(\.point)
                 if !points.isEmpty {
                     let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
-                    ends.append(CurveEndPoint(name: "\(name) end point", xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
+                    // Named as its curve, so marker and line share colour and legend entry.
+                    ends.append(CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
                 }
             }
         }
@@ -308,7 +309,7 @@ public struct ReportBuilder {
         let seeds = sweeps.map { String($0.config.base.seed) }.joined(separator: ", ")
         return CompressionCurveFigure(
             series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
-            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption)",
+            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points",
             zoom: ends.isEmpty ? nil : ZoomPanel())
     }
 

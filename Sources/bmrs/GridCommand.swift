@@ -93,12 +93,23 @@ func loadGrid(config: String?, profile: String?) throws -> GridConfig {
 
 /// Runs `runner`'s share with `jobs` worker processes (this one plus jobs − 1 copies of
 /// the same command line with `--jobs 1`), then once more to pick up units whose
-/// dependencies finished in another worker.
+/// dependencies finished in another worker. SIGINT/SIGTERM stop it and its workers
+/// cleanly (the units in flight are abandoned; a rerun resumes).
 func runGrid(_ runner: GridRunner, jobs: Int, locator: DataLocator) throws -> GridRunner.Progress {
+    let signals = StopSignals.install()
+    var runner = runner
+    runner.stop = signals.request
     let workers = try spawnWorkers(jobs - 1)
+    signals.adopt(workers)
     let log: (String) -> Void = { printErr($0) }
-    var progress = try runner.run(locator: locator, log: log)
-    for p in workers { p.waitUntilExit() }
-    if !workers.isEmpty { progress = try runner.run(locator: locator, log: log) }
-    return progress
+    do {
+        var progress = try runner.run(locator: locator, log: log)
+        for p in workers { p.waitUntilExit() }
+        try signals.request.check()
+        if !workers.isEmpty { progress = try runner.run(locator: locator, log: log) }
+        return progress
+    } catch is Interrupted {
+        for p in workers { p.waitUntilExit() }
+        throw signals.interrupted(resume: "rerun the same command to resume")
+    }
 }

@@ -67,13 +67,24 @@ struct SweepCommand: ParsableCommand {
             config.criteria = try parsedCriteria()
             var runner = SweepRunner(config: config, directory: URL(fileURLWithPath: out))
             if let shard { runner.shard = try Shard(parsing: shard) }
+            let signals = StopSignals.install()
+            runner.stop = signals.request
             let log: (String) -> Void = { printErr($0) }
-            // Train the shared model first, then let the workers claim units.
-            if jobs > 1 && !worker { _ = try runner.prepare(locator: data.locator, log: log) }
-            let workers = try spawnWorkers(jobs - 1)
-            var result = try runner.run(locator: data.locator, log: log)
-            for p in workers { p.waitUntilExit() }
-            if !workers.isEmpty { result = try runner.run(locator: data.locator, log: log) }
+            var workers: [Process] = []
+            var result: SweepResult?
+            do {
+                // Train the shared model first, then let the workers claim units.
+                if jobs > 1 && !worker { _ = try runner.prepare(locator: data.locator, log: log) }
+                workers = try spawnWorkers(jobs - 1)
+                signals.adopt(workers)
+                result = try runner.run(locator: data.locator, log: log)
+                for p in workers { p.waitUntilExit() }
+                try signals.request.check()
+                if !workers.isEmpty { result = try runner.run(locator: data.locator, log: log) }
+            } catch is Interrupted {
+                for p in workers { p.waitUntilExit() }
+                throw signals.interrupted(resume: "rerun the same command to resume")
+            }
             guard let result else {
                 if runner.shard == .all {
                     print("worker done; the remaining units are held by other processes")

@@ -95,8 +95,14 @@ struct Train: ParsableCommand {
         config.network = network == .mlp ? .mlp(inputChannels: channels, hidden: hidden, depth: depth) : .lenet5(channels: channels)
 
         var printer = ProgressPrinter(batchSize: batchSize)
-        let record = try TrainingSession.run(config: config, locator: data.locator,
-                                             output: URL(fileURLWithPath: out)) { printer.handle($0) }
+        let signals = StopSignals.install()
+        let record: RunRecord
+        do {
+            record = try TrainingSession.run(config: config, locator: data.locator, output: URL(fileURLWithPath: out),
+                                             stop: signals.request) { printer.handle($0) }
+        } catch is Interrupted {
+            throw signals.interrupted(resume: "nothing was written for this run; start it again")
+        }
         print(ResultTable.render([record]))
         print("run record: \(URL(fileURLWithPath: out).appendingPathComponent("run.json").path)")
         if record.status == .failed { throw ExitCode.failure }

@@ -19,7 +19,7 @@ struct SlurmScriptsTests {
         let array = scripts.arrayScript
         for line in ["#SBATCH --array=0-2", "#SBATCH --cpus-per-task=4", "#SBATCH --time=02:00:00", "#SBATCH --mem=8G",
                      "#SBATCH --partition=cpu", "#SBATCH --output=/shared/grid/logs/task-%a.out", "export BMRS_DATA_DIR='/shared/data'",
-                     "--shard $SLURM_ARRAY_TASK_ID/3 --jobs 4", "'/shared/bmrs' grid run '/shared/g.yaml'"] {
+                     "--shard $SLURM_ARRAY_TASK_ID/3 --jobs 4", "#SBATCH --signal=B:TERM@120", "'/shared/bmrs' grid run '/shared/g.yaml'"] {
             #expect(array.contains(line), "array script lacks \(line)")
         }
         let merge = scripts.mergeScript
