@@ -6,9 +6,16 @@ import Foundation
 /// `kill -9` loses only that unit (its stale lock is taken over by the next claimer).
 public struct UnitStore: Sendable {
     public let directory: URL
+    /// This process's host as locks name it (tests simulate several hosts).
+    public var host: String
+    /// Seconds after its last refresh at which another host's lock counts as abandoned;
+    /// a held lock is refreshed every lease/5.
+    public var lease: TimeInterval
 
-    public init(directory: URL) throws {
+    public init(directory: URL, host: String = LockOwner.localHostName, lease: TimeInterval = 300) throws {
         self.directory = directory
+        self.host = host
+        self.lease = lease
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -69,31 +76,45 @@ public struct UnitStore: Sendable {
     public func claim(_ key: String) -> Bool {
         guard !isDone(key) else { return false }
         let path = lockURL(key).path
+        let owner = LockOwner.current(host: host)
         for _ in 0..<2 {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
             if fd >= 0 {
-                let pid = "\(getpid())\n"
-                _ = pid.withCString { write(fd, $0, strlen($0)) }
+                _ = owner.text.withCString { write(fd, $0, strlen($0)) }
                 close(fd)
                 if isDone(key) { release(key); return false }  // finished while we raced
+                LockRefresher.start(path: path, owner: owner, every: lease / 5)
                 return true
             }
-            // Someone holds it: take it over only if that process is gone.
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  kill(pid, 0) != 0 && errno == ESRCH else { return false }
-            unlink(path)
+            // Someone holds it: take it over only if its holder is gone (see LockOwner).
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8), !holderIsAlive(text, path: path) else { return false }
+            // Move the stale lock aside atomically; if what was moved is not the lock judged
+            // stale (another claimer took it over meanwhile), put it back and give up.
+            let aside = path + ".stale.\(getpid())"
+            guard rename(path, aside) == 0 else { continue }
+            if (try? String(contentsOfFile: aside, encoding: .utf8)) != text {
+                if link(aside, path) != 0 { /* a third claimer holds it now */ }
+                unlink(aside)
+                return false
+            }
+            unlink(aside)
         }
         return false
+    }
+
+    private func holderIsAlive(_ text: String, path: String) -> Bool {
+        guard let holder = LockOwner.parse(text, localHost: host) else { return false }  // unreadable: stale
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+        return holder.isAlive(localHost: host, age: Date().timeIntervalSince(modified), lease: lease)
     }
 
     public func release(_ key: String) { unlink(lockURL(key).path) }
 
     /// True while a live process holds `key`'s lock (worth waiting for its result).
     public func isClaimed(_ key: String) -> Bool {
-        guard let text = try? String(contentsOfFile: lockURL(key).path, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
-        return kill(pid, 0) == 0 || errno != ESRCH
+        let path = lockURL(key).path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        return holderIsAlive(text, path: path)
     }
 
     /// Copies every finished unit of `other` that this store lacks; a unit present in both
