@@ -57,7 +57,7 @@ let package = Package(
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport", "Rendering",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
