@@ -180,6 +180,17 @@ public struct ReportBuilder {
                     files += ["png", "pdf"].map { output.appendingPathComponent("\(slug)-correlation.\($0)") }
                     figures.append(("Rank correlation, \(title)", "\(slug)-correlation.png"))
                 }
+                if let (diagnostics, scatter, text) = try diagnosticsFigures(noneRuns: noneRuns, curveModels: curveModels,
+                                                                              records: records, title: title) {
+                    try diagnostics.write(png: output.appendingPathComponent("\(slug)-diagnostics.png"),
+                                          pdf: output.appendingPathComponent("\(slug)-diagnostics.pdf"), dpi: dpi)
+                    try scatter.write(png: output.appendingPathComponent("\(slug)-scatter.png"),
+                                      pdf: output.appendingPathComponent("\(slug)-scatter.pdf"), dpi: dpi)
+                    files += ["diagnostics.png", "diagnostics.pdf", "scatter.png", "scatter.pdf"].map { output.appendingPathComponent("\(slug)-\($0)") }
+                    try write(text, "\(slug)-diagnostics.txt")
+                    figures.append(("Posteriors, \(title) (counts per layer in \(slug)-diagnostics.txt)", "\(slug)-diagnostics.png"))
+                    figures.append(("E[θ] against ΔF, \(title)", "\(slug)-scatter.png"))
+                }
                 let mine = sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
                 if let (knee, analysis) = kneeFigure(mine, title: title) {
                     try knee.write(png: output.appendingPathComponent("\(slug)-knee.png"),
@@ -254,6 +265,39 @@ public struct ReportBuilder {
         return (mean, CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
                                   title: "Spearman rank correlation, \(title)",
                                   subtitle: "noise on, no pruning: \(which); mean over seeds \(seeds)"))
+    }
+
+    /// Posterior diagnostics (issue 14): the first seed's unpruned model (the curves' model,
+    /// else the final epoch of its `none` run) beside the final model of its continuous
+    /// BMRS_N run; per-layer counts and the knife edge as text.
+    func diagnosticsFigures(noneRuns: [RunRecord], curveModels: [SweepConfig], records: [RunRecord],
+                            title: String) throws -> (PosteriorDiagnosticsFigure, ScoreScatterFigure, String)? {
+        let fm = FileManager.default
+        guard let seed = (curveModels.map(\.base.seed) + noneRuns.map(\.config.seed)).first else { return nil }
+        let unpruned = curveModels.first { $0.base.seed == seed }.map { runner.sweepModelCheckpointURL($0) }
+            ?? noneRuns.first { $0.config.seed == seed }.map { runner.finalCheckpointURL(GridUnit(config: $0.config, matched: false).key) }
+        guard let unpruned, fm.fileExists(atPath: unpruned.path) else { return nil }
+        var models = [(name: "unpruned model (seed \(seed))", short: "unpruned", network: try Checkpoint.load(unpruned))]
+        // The released constant's run when there is one: with the exact constant continuous
+        // BMRS_N often prunes nothing, and its final model is then the unpruned one.
+        func run(_ method: PruningMethod) -> RunRecord? {
+            records.first { $0.config.method == method && $0.config.seed == seed && $0.config.matchedPrunedFraction == nil
+                && $0.config.dataset == noneRuns.first?.config.dataset && $0.status == .finished
+                && $0.config.network.kind == noneRuns.first?.config.network.kind }
+        }
+        if let bmrs = run(.bmrsNReleased) ?? run(.bmrsN) {
+            let url = runner.directory.appendingPathComponent("runs/checkpoints/\(GridUnit(config: bmrs.config, matched: false).key).bin")
+            if fm.fileExists(atPath: url.path) {
+                let name = bmrs.config.method.displayName
+                models.append(("final model of continuous \(name) (seed \(seed))", name == "BMRS_N" ? "BMRS_N" : "BMRS_N rel.", try Checkpoint.load(url)))
+            }
+        }
+        let layers = models.map { PosteriorDiagnosticsInput.layers(of: $0.network) }
+        let diagnostics = zip(models, layers).map { PosteriorDiagnostics(model: $0.name, layers: $1) }
+        let figure = PosteriorDiagnosticsFigures.diagnostics(diagnostics, shortNames: models.map(\.short),
+                                                             title: "Posteriors per layer, \(title)")
+        let scatter = PosteriorDiagnosticsFigures.scatter(zip(models, layers).map { ($0.name, $1) }, title: "E[θ] against ΔF_BMRS_N, \(title)")
+        return (figure, scatter, diagnostics.map { $0.text() }.joined(separator: "\n\n") + "\n")
     }
 
     var averagingByPosition: Bool { grid.curves?.averaging == .position }

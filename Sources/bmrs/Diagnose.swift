@@ -3,6 +3,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import NeuralCore
+import Reporting
 
 struct Diagnose: ParsableCommand {
     static let configuration = CommandConfiguration(

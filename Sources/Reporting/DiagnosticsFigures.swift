@@ -1,6 +1,6 @@
 // From posterior diagnostics (Analysis) to their figures (Rendering), issue 14 item 1.
 // It imports only Analysis and Rendering, so the report builder can use the same code
-// (moved to Reporting, which imports both) without change.
+// (it lives in Reporting, which imports both).
 
 import Analysis
 import Foundation
