@@ -77,7 +77,8 @@ public struct EngineBenchmark {
                       data: data == nil ? "synthetic" : "fashion-mnist")
     }
 
-    /// Seconds per step spent in each layer's forward and backward, over `steps` steps.
+    /// Seconds per step spent in each stage's forward and backward, over `steps` steps: a
+    /// layer, or a run of layers the network executes fused (e.g. "1-3 Activation+NoiseLayer+MaxPool2d").
     public func layerProfile(network kind: NetworkSpec.Kind, steps: Int = 200) -> [(layer: String, forward: Double, backward: Double)] {
         let spec: NetworkSpec = kind == .mlp ? .mlp() : .lenet5()
         var rng = Xoshiro256(seed: 42)
@@ -88,32 +89,31 @@ public struct EngineBenchmark {
             labels = Array(data.train.labels.prefix(batchSize))
         }
         let network = Network(spec: spec, maxBatch: batchSize, rng: &rng)
+        let stages = network.stageNames
         var context = StepContext(training: true, noise: UniformStream(key: 1))
-        var forward = [Double](repeating: 0, count: network.layers.count)
+        var forward = [Double](repeating: 0, count: stages.count)
         var backward = forward
         var grad = [Float](repeating: 0, count: batchSize * 10)
         for _ in 0..<steps {
             var x = images.withUnsafeBufferPointer { $0.baseAddress! }
-            for (i, layer) in network.layers.enumerated() {
+            for i in stages.indices {
                 let t = Date()
-                x = layer.forward(x, batch: batchSize, context: &context)
+                x = network.forwardStage(i, x, batch: batchSize, context: &context)
                 forward[i] += Date().timeIntervalSince(t)
             }
             _ = labels.withUnsafeBufferPointer { y in grad.withUnsafeMutableBufferPointer { g in
                 softmaxCrossEntropy(logits: x, labels: y.baseAddress!, batch: batchSize, classes: 10, gradient: g.baseAddress!)
             } }
             var g = grad.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
-            for (i, layer) in network.layers.enumerated().reversed() {
+            for i in stages.indices.reversed() {
                 let t = Date()
-                let next = layer.backward(g, batch: batchSize, needInputGradient: i > 0)
+                let next = network.backwardStage(i, g, batch: batchSize, needInputGradient: i > 0)
                 backward[i] += Date().timeIntervalSince(t)
                 guard let next else { break }
                 g = next
             }
         }
-        return network.layers.enumerated().map { i, layer in
-            ("\(i) \(type(of: layer))", forward[i] / Double(steps), backward[i] / Double(steps))
-        }
+        return stages.indices.map { i in (stages[i], forward[i] / Double(steps), backward[i] / Double(steps)) }
     }
 
     /// Best of a few 1024³ sgemm calls at the current thread count, in GFLOP/s.

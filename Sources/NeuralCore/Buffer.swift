@@ -2,16 +2,19 @@
 ///
 /// Layers preallocate every activation and gradient buffer once (llm.c style), so a
 /// training step allocates nothing. Reference semantics on purpose: the buffer is the
-/// storage, and its pointer is handed to BLAS and to the kernels.
+/// storage, and its pointer is handed to BLAS and to the kernels. Each buffer has
+/// `slack` zeroed floats past its end, so an 8-lane kernel may load a whole group that
+/// starts inside the buffer (the extra lanes are discarded).
 public final class FloatBuffer {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    static let slack = 8
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must be ≥ 0, got \(count)")
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        pointer = .allocate(capacity: count + Self.slack)
+        pointer.initialize(repeating: 0, count: count + Self.slack)
     }
 
     public convenience init(_ values: [Float]) {

@@ -15,7 +15,10 @@ public final class Conv2d: Layer {
     public var outputSize: Int { outChannels * outHeight * outWidth }
     public let weight: Parameter
     public let bias: Parameter
-    private var columns = FloatBuffer(count: 0)
+    // The column matrix, with `ConvGeometry.columnSlack` zeroed floats before and after it
+    // (col2im's 8-lane loads may start or end a little outside a row; those lanes are masked).
+    private var columnStorage = FloatBuffer(count: 0)
+    private var columns: UnsafeMutablePointer<Float> { columnStorage.pointer + ConvGeometry.columnSlack }
     private var output = FloatBuffer(count: 0)
     private var inputGradient = FloatBuffer(count: 0)
     /// True when the forward pass and dW use `DirectConvolution`.
@@ -62,7 +65,7 @@ public final class Conv2d: Layer {
 
     public func allocate(maxBatch: Int) {
         let k = inChannels * kernel * kernel
-        columns = FloatBuffer(count: k * maxBatch * outHeight * outWidth)
+        columnStorage = FloatBuffer(count: k * maxBatch * outHeight * outWidth + 2 * ConvGeometry.columnSlack)
         output = FloatBuffer(count: maxBatch * outputSize)
         inputGradient = FloatBuffer(count: maxBatch * inputSize)
     }
@@ -80,12 +83,12 @@ public final class Conv2d: Layer {
                 .forward(x: x, weight: weight.value.pointer, bias: bias.value.pointer, y: output.pointer, packed: packedWeights.pointer)
             return UnsafePointer(output.pointer)
         }
-        im2col(x, columns.pointer, g)
+        im2col(x, columns, g)
         let m = batch * g.outHeight * g.outWidth
         for c in 0..<outChannels { (output.pointer + c * m).update(repeating: bias.value[c], count: m) }
         guard g.rows > 0, outChannels > 0 else { return UnsafePointer(output.pointer) }
         BLAS.gemm(m: outChannels, n: m, k: g.rows, a: weight.value.pointer, lda: g.rows,
-                  b: columns.pointer, ldb: m, beta: 1, c: output.pointer, ldc: m)
+                  b: columns, ldb: m, beta: 1, c: output.pointer, ldc: m)
         return UnsafePointer(output.pointer)
     }
 
@@ -99,20 +102,22 @@ public final class Conv2d: Layer {
         } else {
             // dW += dy[OC×M]·colsᵀ
             BLAS.gemm(transB: true, m: outChannels, n: g.rows, k: m, a: dy, lda: m,
-                      b: columns.pointer, ldb: m, beta: 1, c: weight.gradient.pointer, ldc: g.rows)
+                      b: columns, ldb: m, beta: 1, c: weight.gradient.pointer, ldc: g.rows)
         }
         for c in 0..<outChannels { bias.gradient[c] += sum(dy + c * m, count: m) }
         guard needInputGradient else { return nil }
         // dcols = Wᵀ·dy, reusing the columns buffer (its forward content is no longer needed).
         BLAS.gemm(transA: true, m: g.rows, n: m, k: outChannels, a: weight.value.pointer, lda: g.rows,
-                  b: dy, ldb: m, beta: 0, c: columns.pointer, ldc: m)
-        col2im(UnsafePointer(columns.pointer), inputGradient.pointer, g)
+                  b: dy, ldb: m, beta: 0, c: columns, ldc: m)
+        col2im(UnsafePointer(columns), inputGradient.pointer, g)
         return UnsafePointer(inputGradient.pointer)
     }
 }
 
 /// Shapes and strides of one im2col problem.
 struct ConvGeometry {
+    /// Zeroed floats kept before and after a column matrix (see `col2im`).
+    static let columnSlack = 16
     let batch, inChannels, height, width, kernel: Int
     let channelMajor: Bool
     var outHeight: Int { height - kernel + 1 }
@@ -129,13 +134,26 @@ func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g:
     let oh = g.outHeight, ow = g.outWidth, k = g.kernel
     let columnsPerRow = g.batch * oh * ow
     for c in 0..<g.inChannels {
-        for ky in 0..<k {
-            for kx in 0..<k {
-                let row = cols + ((c * k + ky) * k + kx) * columnsPerRow
-                for n in 0..<g.batch {
-                    let src = x + g.plane(c, n) + ky * g.width + kx
-                    let dst = row + n * oh * ow
-                    for oy in 0..<oh { copyShortRow(src + oy * g.width, dst + oy * ow, count: ow) }
+        for n in 0..<g.batch {
+            // One input plane (in L1) to its k·k rows.
+            let plane = x + g.plane(c, n)
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let src = plane + ky * g.width + kx
+                    let dst = cols + ((c * k + ky) * k + kx) * columnsPerRow + n * oh * ow
+                    if ow > 8 && ow <= 16 {
+                        // A row as two 8-float pieces, the second ending at the row's end (a plain
+                        // copy: the overlap is written twice with the same values).
+                        let tail = ow - 8
+                        var s = src, d = dst
+                        for _ in 0..<oh {
+                            let a = loadFloat8(s), b = loadFloat8(s + tail)
+                            storeFloat8(a, d); storeFloat8(b, d + tail)
+                            s += g.width; d += ow
+                        }
+                    } else {
+                        for oy in 0..<oh { copyShortRow(src + oy * g.width, dst + oy * ow, count: ow) }
+                    }
                 }
             }
         }
@@ -143,7 +161,64 @@ func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g:
 }
 
 // dcols: (C·k·k, N·OH·OW) → dx: input layout, summed over overlapping windows
+//
+// Each dx element is the sum of its contributions in (ky, kx) order, starting from 0, as a
+// scatter over the rows adds them. Rows of ≥ 8 are summed in registers, 8 lanes at a time:
+// for chunk [x0, x0+8) of dx row y, contribution (ky, kx) is dcols row (c,ky,kx) at
+// (n, y−ky, x0−kx …), with the lanes where x−kx falls outside [0, OW) masked to +0 (adding
+// +0 leaves a sum unchanged; these sums start at +0 and are never −0). Those loads may reach
+// `ConvGeometry.columnSlack` floats before or after the matrix.
 func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+    let oh = g.outHeight, ow = g.outWidth, k = g.kernel, w = g.width
+    let columnsPerRow = g.batch * oh * ow
+    guard w >= 8, k <= 8, g.kernel + 8 <= ConvGeometry.columnSlack else {
+        col2imScatter(cols, dx, g)
+        return
+    }
+    // Chunk starts of a dx row (the last shifted back to end at the row's end) and, per chunk
+    // and kx, the lanes x with 0 ≤ x − kx < OW.
+    var starts = Array(stride(from: 0, to: w - 7, by: 8))
+    if w % 8 != 0 { starts.append(w - 8) }
+    var masks = [SIMD8<UInt32>](repeating: SIMD8(), count: starts.count * k)
+    for (i, x0) in starts.enumerated() {
+        for kx in 0..<k {
+            for lane in 0..<8 where x0 + lane - kx >= 0 && x0 + lane - kx < ow { masks[i * k + kx][lane] = .max }
+        }
+    }
+    // (Pointer steps and wrapping arithmetic in the loops: overflow checks cost more than the adds.)
+    let kxStep = columnsPerRow - 1, kyStep = k * columnsPerRow - ow
+    masks.withUnsafeBufferPointer { maskBuffer in
+        for c in 0..<g.inChannels {
+            for n in 0..<g.batch {
+                let plane = dx + g.plane(c, n)
+                let base = cols + c * k * k * columnsPerRow + n * oh * ow
+                for y in 0..<g.height {
+                    let kyLow = max(0, y - oh + 1), kyHigh = min(k - 1, y)
+                    for (i, x0) in starts.enumerated() {
+                        let mask = maskBuffer.baseAddress! + i * k
+                        var acc = Float8()
+                        var row = base + kyLow * k * columnsPerRow + (y - kyLow) * ow + x0
+                        var ky = kyLow
+                        while ky <= kyHigh {
+                            var p = row
+                            for kx in 0..<k {
+                                let bits = unsafeBitCast(loadFloat8(p), to: SIMD8<UInt32>.self) & mask[kx]
+                                acc += unsafeBitCast(bits, to: Float8.self)
+                                p += kxStep
+                            }
+                            row += kyStep
+                            ky &+= 1
+                        }
+                        storeFloat8(acc, plane + y * w + x0)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `col2im` as a scatter: rows added into dx one by one (any shape).
+func col2imScatter(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
     dx.update(repeating: 0, count: g.batch * g.inChannels * g.height * g.width)
     let oh = g.outHeight, ow = g.outWidth, k = g.kernel
     let columnsPerRow = g.batch * oh * ow

@@ -102,17 +102,25 @@ struct DirectConvolution {
                     let x0 = x + offset(row: r, n: n), x1 = x + offset(row: r1, n: n)
                     var a0 = Float8(), a1 = Float8(), a2 = Float8(), a3 = Float8(), a4 = Float8(), a5 = Float8()
                     var c0 = Float8(), c1 = Float8(), c2 = Float8(), c3 = Float8(), c4 = Float8(), c5 = Float8()
-                    for oy in 0..<oh {
-                        let o = oy * ow, xo = oy * w
-                        for (i, s) in starts.enumerated() {
-                            let m = i == last ? lastMask : Float8(repeating: 1)
-                            let v = loadFloat8(x0 + xo + s), u = loadFloat8(x1 + xo + s)
-                            var d = loadFloat8(d0p + o + s) * m; a0 = mad8(d, v, a0); c0 = mad8(d, u, c0)
-                            d = loadFloat8(d1p + o + s) * m; a1 = mad8(d, v, a1); c1 = mad8(d, u, c1)
-                            d = loadFloat8(d2p + o + s) * m; a2 = mad8(d, v, a2); c2 = mad8(d, u, c2)
-                            d = loadFloat8(d3p + o + s) * m; a3 = mad8(d, v, a3); c3 = mad8(d, u, c3)
-                            d = loadFloat8(d4p + o + s) * m; a4 = mad8(d, v, a4); c4 = mad8(d, u, c4)
-                            d = loadFloat8(d5p + o + s) * m; a5 = mad8(d, v, a5); c5 = mad8(d, u, c5)
+                    // One chunk's products; `masked` zeroes the last chunk's overlap lanes (the
+                    // others are taken as loaded: d·1 would be d).
+                    @inline(__always) func chunk(_ o: Int, _ xo: Int, _ s: Int, masked: Bool) {
+                        let v = loadFloat8(x0 + xo + s), u = loadFloat8(x1 + xo + s)
+                        @inline(__always) func dy(_ p: UnsafePointer<Float>) -> Float8 {
+                            masked ? loadFloat8(p + o + s) * lastMask : loadFloat8(p + o + s)
+                        }
+                        var d = dy(d0p); a0 = mad8(d, v, a0); c0 = mad8(d, u, c0)
+                        d = dy(d1p); a1 = mad8(d, v, a1); c1 = mad8(d, u, c1)
+                        d = dy(d2p); a2 = mad8(d, v, a2); c2 = mad8(d, u, c2)
+                        d = dy(d3p); a3 = mad8(d, v, a3); c3 = mad8(d, u, c3)
+                        d = dy(d4p); a4 = mad8(d, v, a4); c4 = mad8(d, u, c4)
+                        d = dy(d5p); a5 = mad8(d, v, a5); c5 = mad8(d, u, c5)
+                    }
+                    starts.withUnsafeBufferPointer { starts in
+                        for oy in 0..<oh {
+                            let o = oy * ow, xo = oy * w
+                            for i in 0..<last { chunk(o, xo, starts[i], masked: false) }
+                            chunk(o, xo, starts[last], masked: true)
                         }
                     }
                     let p = accumulators + r * Self.channelBlock

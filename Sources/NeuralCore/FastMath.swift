@@ -71,7 +71,14 @@ public func fastNormalQuantile(_ gamma: Float) -> Float {
 /// `normalQuantileNeedsTail(γ)` is false (|Φ⁻¹(γ)| ≲ 2.7), cheaper to vectorise.
 @inline(__always)
 public func fastNormalQuantileCentral(_ gamma: Float) -> Float {
-    1.41421356 * erfinvCentral(normalQuantileW(gamma)) * (2 * gamma - 1)
+    fastNormalQuantileCentral(gamma: gamma, w: normalQuantileW(gamma))
+}
+
+/// `fastNormalQuantileCentral(γ)` given w = `normalQuantileW(γ)`, for kernels that form w in
+/// a pass of their own.
+@inline(__always)
+func fastNormalQuantileCentral(gamma: Float, w: Float) -> Float {
+    1.41421356 * erfinvCentral(w) * (2 * gamma - 1)
 }
 
 /// Whether Φ⁻¹(γ) falls in the tail branch (w = −log(4γ(1−γ)) ≥ 5, i.e. γ < 0.00169 or

@@ -111,14 +111,58 @@ public final class Network {
         }
         for layer in built { layer.allocate(maxBatch: maxBatch) }
         logitGradient = FloatBuffer(count: maxBatch * classes)
+        allParameters = built.flatMap { layer in (layer as? NoiseLayer).map { [$0.mu, $0.logSigma] } ?? layer.parameters }
+        var stages: [NetworkStage] = []
+        var i = 0
+        while i < built.count {
+            if i + 2 < built.count, RectifiedNoisePool.fuses(built[i], built[i + 1], built[i + 2]) {
+                let fused = RectifiedNoisePool(activation: built[i] as! Activation, noise: built[i + 1] as! NoiseLayer,
+                                               pool: built[i + 2] as! MaxPool2d)
+                fused.allocate(maxBatch: maxBatch)
+                stages.append(NetworkStage(layers: i..<(i + 3), kernel: .rectifiedNoisePool(fused)))
+                i += 3
+            } else {
+                stages.append(NetworkStage(layers: i..<(i + 1), kernel: .layer(built[i])))
+                i += 1
+            }
+        }
+        self.stages = stages
+        unfusedStages = built.indices.map { NetworkStage(layers: $0..<($0 + 1), kernel: .layer(built[$0])) }
     }
 
     /// Every trainable parameter (μ and log σ only while noise is enabled).
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
 
-    /// Parameters of every layer, including μ/log σ of disabled noise layers.
-    public var allParameters: [Parameter] {
-        layers.flatMap { layer in (layer as? NoiseLayer).map { [$0.mu, $0.logSigma] } ?? layer.parameters }
+    /// Parameters of every layer, including μ/log σ of disabled noise layers (fixed for the
+    /// network's life, so built once: `zeroGradients` runs every step).
+    public let allParameters: [Parameter]
+
+    /// What `forward` and `backward` run, in order: single layers, and fused runs of layers
+    /// (ReLU → channel noise → max-pool) that give the same results bit for bit.
+    private let stages: [NetworkStage]
+    private let unfusedStages: [NetworkStage]
+    /// Runs every layer on its own when false (tests compare both ways).
+    var fusesLayers = true
+    private var activeStages: [NetworkStage] { fusesLayers ? stages : unfusedStages }
+
+    /// The stages a step runs, by name ("3 Conv2d", "4-6 Activation+NoiseLayer+MaxPool2d"),
+    /// for per-stage profiles (`forwardStage`, `backwardStage`).
+    public var stageNames: [String] {
+        activeStages.map { stage in
+            let names = stage.layers.map { "\(type(of: layers[$0]))" }.joined(separator: "+")
+            let range = stage.layers.count == 1 ? "\(stage.layers.lowerBound)" : "\(stage.layers.lowerBound)-\(stage.layers.upperBound - 1)"
+            return "\(range) \(names)"
+        }
+    }
+
+    /// Stage i's forward pass (see `forward`); valid until the stage's next forward.
+    public func forwardStage(_ i: Int, _ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
+        activeStages[i].forward(x, batch: batch, context: &context)
+    }
+
+    /// Stage i's backward pass (see `backward`).
+    public func backwardStage(_ i: Int, _ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafePointer<Float>? {
+        activeStages[i].backward(dy, batch: batch, needInputGradient: needInputGradient)
     }
 
     /// Switches every noise layer on (θ sampled, KL in the loss) or off (θ ≡ 1: `plain`).
@@ -135,7 +179,7 @@ public final class Network {
     public func forward(_ input: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1...\(maxBatch)")
         var x = input
-        for layer in layers { x = layer.forward(x, batch: batch, context: &context) }
+        for stage in activeStages { x = stage.forward(x, batch: batch, context: &context) }
         return x
     }
 
@@ -143,9 +187,8 @@ public final class Network {
     /// input gradient is never needed and not computed.
     public func backward(_ dlogits: UnsafePointer<Float>, batch: Int) {
         var g = dlogits
-        for (i, layer) in layers.enumerated().reversed() {
-            let needInput = i > 0
-            guard let next = layer.backward(g, batch: batch, needInputGradient: needInput) else { break }
+        for (i, stage) in activeStages.enumerated().reversed() {
+            guard let next = stage.backward(g, batch: batch, needInputGradient: i > 0) else { break }
             g = next
         }
     }
@@ -228,6 +271,32 @@ public final class Network {
         let predictions = images.withUnsafeBufferPointer { predict($0.baseAddress!, count: labels.count) }
         let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
         return Double(correct) / Double(labels.count)
+    }
+}
+
+/// One unit of a network's forward/backward schedule: the layers it covers and what runs them.
+struct NetworkStage {
+    enum Kernel {
+        case layer(any Layer)
+        case rectifiedNoisePool(RectifiedNoisePool)
+    }
+    let layers: Range<Int>
+    let kernel: Kernel
+
+    @inline(__always)
+    func forward(_ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
+        switch kernel {
+        case let .layer(layer): layer.forward(x, batch: batch, context: &context)
+        case let .rectifiedNoisePool(fused): fused.forward(x, batch: batch, context: &context)
+        }
+    }
+
+    @inline(__always)
+    func backward(_ dy: UnsafePointer<Float>, batch: Int, needInputGradient: Bool) -> UnsafePointer<Float>? {
+        switch kernel {
+        case let .layer(layer): layer.backward(dy, batch: batch, needInputGradient: needInputGradient)
+        case let .rectifiedNoisePool(fused): fused.backward(dy, batch: batch, needInputGradient: needInputGradient)
+        }
     }
 }
 

@@ -46,10 +46,15 @@ public final class NoiseLayer: Layer {
     private var quantile = FloatBuffer(count: 0)
     // Scratch of the backward pass: gradient factors of one row (dense layout) or terms of one chunk.
     private var rowFactors = FloatBuffer(count: 0)
+    // Per-structure μ and σ gradient sums of one backward pass (padded to 8 lanes).
+    private var structureSums = FloatBuffer(count: 0)
+
     private var lastInput: UnsafePointer<Float>?
     private var lastTraining = false
-    private var sigmaUsed: [Float] = []
-    private var coefficients = StructureCoefficients(count: 0)
+    /// Float32 sampling coefficients per structure, refreshed by every training forward
+    /// (also by `RectifiedNoisePool`, which samples this layer's noise itself).
+    private(set) var coefficients = StructureCoefficients(count: 0)
+    private var tailFlags = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 8)
 
     public init(units: Int, planeSize: Int = 1, layout: ActivationLayout, name: String = "noise") {
         precondition(layout == .rows ? planeSize == 1 : layout == .channelMajor,
@@ -71,7 +76,12 @@ public final class NoiseLayer: Layer {
         theta = FloatBuffer(count: n)
         quantile = FloatBuffer(count: n)
         rowFactors = FloatBuffer(count: 2 * max(units.roundedUpToMultiple(of: 8), Self.backwardChunk))
+        structureSums = FloatBuffer(count: 2 * units.roundedUpToMultiple(of: 8))
+        tailFlags.deallocate()
+        tailFlags = .allocate(capacity: (layout == .rows ? n : 0) + 8)
     }
+
+    deinit { tailFlags.deallocate() }
 
     /// The Float64 posterior of structure `i`.
     public func posterior(_ i: Int) -> NoisePosterior {
@@ -83,6 +93,29 @@ public final class NoiseLayer: Layer {
     /// E[θ]·mask per structure, the evaluation-time multiplier.
     public func expectedThetaMasked() -> [Float] {
         (0..<units).map { Float(posterior($0).expectedTheta) * mask[$0] }
+    }
+
+    /// The deterministic per-structure multiplier of a forward pass that samples nothing:
+    /// E[θ]·mask in evaluation, the mask when noise is disabled, nil when that is all ones
+    /// (θ ≡ 1: the input is passed on as it is).
+    func deterministicScale(training: Bool) -> [Float]? {
+        guard enabled else { return mask.contains(0) ? mask : nil }
+        precondition(!training, "deterministicScale: a training pass with noise enabled samples θ")
+        return expectedThetaMasked()
+    }
+
+    /// Recomputes the sampling coefficients from the current μ, log σ and mask.
+    func updateCoefficients() { coefficients.update(self) }
+
+    /// Adds structure s's sums Σ g·θ·∂logθ/∂μ and Σ g·θ·∂logθ/∂σ to the μ and log σ gradients:
+    /// d/dlogσ = σ·d/dσ where log σ is inside its clamp, else 0.
+    @inline(__always)
+    func accumulateStructureGradient(_ s: Int, mu dMu: Float, sigma dSigma: Float) {
+        mu.gradient[s] += dMu
+        let ls = logSigma.value[s]
+        if ls >= Float(NoiseTruncation.logSigmaMin) && ls <= Float(NoiseTruncation.logSigmaMax) {
+            logSigma.gradient[s] += dSigma * coefficients.sigma[s]
+        }
     }
 
     public func forward(_ x: UnsafePointer<Float>, batch: Int, context: inout StepContext) -> UnsafePointer<Float> {
@@ -106,7 +139,7 @@ public final class NoiseLayer: Layer {
         coefficients.withPointers { c in
             switch layout {
             case .rows:
-                for n in 0..<batch { sampleNoiseRow(offset: n * units, units: units, c, b) }
+                for n in 0..<batch { sampleNoiseRow(offset: n * units, units: units, batchCount: count, c, b) }
             default:
                 let block = batch * planeSize
                 for s in 0..<units {
@@ -119,7 +152,8 @@ public final class NoiseLayer: Layer {
     }
 
     private func sampleBuffers(x: UnsafePointer<Float>) -> SampleBuffers {
-        SampleBuffers(uniforms: uniforms.pointer, theta: theta.pointer, quantile: quantile.pointer, x: x, y: output.pointer)
+        SampleBuffers(uniforms: uniforms.pointer, theta: theta.pointer, quantile: quantile.pointer, x: x, y: output.pointer,
+                      flags: tailFlags.baseAddress!)
     }
 
     private func scaleByStructure(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ scale: [Float], batch: Int) {
@@ -150,36 +184,42 @@ public final class NoiseLayer: Layer {
         precondition(lastTraining, "NoiseLayer.backward after an evaluation forward")
         let t = theta.pointer, u = uniforms.pointer, q = quantile.pointer
         // g_e = dy_e·x_e; dμ_s = Σ_e g_e·θ_e·∂logθ/∂μ; dσ_s likewise; dx_e = dy_e·θ_e.
-        var dMu = [Float](repeating: 0, count: units.roundedUpToMultiple(of: 8))
-        var dSigma = dMu
+        let stride = units.roundedUpToMultiple(of: 8)
+        let dMu = structureSums.pointer, dSigma = dMu + stride
+        structureSums.zero()
         let b = sampleBuffers(x: x)
         coefficients.withPointers { c in
             switch layout {
             case .rows:
-                let stride = units.roundedUpToMultiple(of: 8)
+                let count = batch * units
                 let fm = rowFactors.pointer, fs = fm + stride
-                dMu.withUnsafeMutableBufferPointer { am in dSigma.withUnsafeMutableBufferPointer { asg in
-                    let am = am.baseAddress!, asg = asg.baseAddress!
-                    for n in 0..<batch {
-                        let o = n * units
+                for n in 0..<batch {
+                    let o = n * units
+                    // dy and x are not ours: whole groups only where they stay inside the batch
+                    // (lanes past `units` then add to unused sums and write the next row's dx,
+                    // which that row rewrites); the last row loads its remainder lane by lane.
+                    let whole = o + stride <= count
+                    do {
+                        // Factors for whole 8-lane groups (own buffers have slack past their end).
                         let u = u + o, q = q + o, t = t + o  // (row pointers: no overflow-checked index math in the loop)
-                        for j in 0..<units {
-                            let f = noiseDerivatives(u: u[j], q: q[j], theta: t[j], mu: c.mu[j], sigma: c.sigma[j],
+                        for j in 0..<stride { fm[j] = noiseExpHalfQSquared(q[j]) }  // (own pass: shorter chains)
+                        for j in 0..<stride {
+                            let f = noiseDerivatives(u: u[j], q: q[j], expHalfQSquared: fm[j], theta: t[j], mu: c.mu[j], sigma: c.sigma[j],
                                                      cdfAlpha: c.cdfAlpha[j], z: c.z[j], phiAlpha: c.phiAlphaOverSigma[j],
                                                      phiBeta: c.phiBetaOverSigma[j], alphaPhiAlpha: c.alphaPhiAlphaOverSigma[j],
                                                      betaPhiBeta: c.betaPhiBetaOverSigma[j])
                             fm[j] = f.dMu; fs[j] = f.dSigma
                         }
-                        for j in Swift.stride(from: 0, to: units, by: 8) {
-                            let count = min(8, units - j)
-                            let dyv = loadFloat8(dy + o + j, count: count)
-                            let g = dyv * loadFloat8(x + o + j, count: count)
-                            storeFloat8(loadFloat8(am + j) + g * loadFloat8(fm + j, count: count), am + j)
-                            storeFloat8(loadFloat8(asg + j) + g * loadFloat8(fs + j, count: count), asg + j)
-                            storeFloat8(dyv * loadFloat8(t + j, count: count), dx + o + j, count: count)
-                        }
                     }
-                } }
+                    for j in Swift.stride(from: 0, to: units, by: 8) {
+                        let lanes = whole ? 8 : min(8, units - j)
+                        let dyv = loadFloat8(dy + o + j, count: lanes)
+                        let g = dyv * loadFloat8(x + o + j, count: lanes)
+                        storeFloat8(loadFloat8(dMu + j) + g * loadFloat8(fm + j, count: lanes), dMu + j)
+                        storeFloat8(loadFloat8(dSigma + j) + g * loadFloat8(fs + j, count: lanes), dSigma + j)
+                        storeFloat8(dyv * loadFloat8(t + o + j, count: lanes), dx + o + j, count: lanes)
+                    }
+                }
             default:
                 let block = batch * planeSize
                 for s in 0..<units {
@@ -190,14 +230,7 @@ public final class NoiseLayer: Layer {
                 }
             }
         }
-        for s in 0..<units {
-            mu.gradient[s] += dMu[s]
-            // d/dlogσ = σ·d/dσ where logσ is inside its clamp, else 0.
-            let ls = logSigma.value[s]
-            if ls >= Float(NoiseTruncation.logSigmaMin) && ls <= Float(NoiseTruncation.logSigmaMax) {
-                logSigma.gradient[s] += dSigma[s] * coefficients.sigma[s]
-            }
-        }
+        for s in 0..<units { accumulateStructureGradient(s, mu: dMu[s], sigma: dSigma[s]) }
         return needInputGradient ? UnsafePointer(dx) : nil
     }
 
@@ -221,6 +254,8 @@ struct SampleBuffers {
     let theta, quantile: UnsafeMutablePointer<Float>
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
+    /// One byte per element (+ 8): which elements need Φ⁻¹'s tail branch (dense layout).
+    let flags: UnsafeMutablePointer<UInt8>
 }
 
 /// One element of the reparameterised draw (SPEC §1), given its uniform u and its
@@ -233,8 +268,44 @@ func noiseDraw(u: Float, mu: Float, sigma: Float, cdfAlpha: Float, z: Float, mas
     -> (theta: Float, q: Float) {
     let gamma = noiseGamma(u, cdfAlpha, z)
     let q = tails ? fastNormalQuantile(gamma) : fastNormalQuantileCentral(gamma)
-    let logTheta = min(max(mad(sigma, q, mu), NoiseLayer.lower), NoiseLayer.upper)
-    return (fastExp(logTheta) * mask, q)
+    return (noiseTheta(logTheta: noiseLogTheta(q: q, mu: mu, sigma: sigma), mask: mask), q)
+}
+
+/// log θ = clamp(μ + σ·q, a, b), as `noiseDraw` forms it.
+@inline(__always)
+func noiseLogTheta(q: Float, mu: Float, sigma: Float) -> Float {
+    min(max(mad(sigma, q, mu), NoiseLayer.lower), NoiseLayer.upper)
+}
+
+/// θ = e^{log θ}·mask, as `noiseDraw` forms it.
+@inline(__always)
+func noiseTheta(logTheta: Float, mask: Float) -> Float { fastExp(logTheta) * mask }
+
+/// `noiseDraw(tails: false)` for `count` elements of one structure: θ, q and y = x·θ.
+///
+/// Written as four passes over L1-sized pieces instead of one loop: one element's draw is a
+/// chain of ~35 dependent operations, so the one-loop form is bound by how many elements the
+/// out-of-order window holds at once (measured ~1.8× slower); each pass is a short chain.
+/// Every element goes through the same operations: results are bit-identical to `noiseDraw`.
+/// γ and w pass through y and θ, which are then overwritten.
+func drawCentral(u: UnsafePointer<Float>, x: UnsafePointer<Float>, theta: UnsafeMutablePointer<Float>,
+                 quantile: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int,
+                 mu: Float, sigma: Float, cdfAlpha: Float, z: Float, mask: Float) {
+    let piece = 512
+    var start = 0
+    while start < count {
+        let n = min(piece, count - start)
+        let u = u + start, x = x + start, theta = theta + start, quantile = quantile + start, y = y + start
+        for e in 0..<n { y[e] = noiseGamma(u[e], cdfAlpha, z) }
+        for e in 0..<n { theta[e] = normalQuantileW(y[e]) }
+        for e in 0..<n { quantile[e] = fastNormalQuantileCentral(gamma: y[e], w: theta[e]) }
+        for e in 0..<n {
+            let t = noiseTheta(logTheta: noiseLogTheta(q: quantile[e], mu: mu, sigma: sigma), mask: mask)
+            theta[e] = t
+            y[e] = x[e] * t
+        }
+        start += n
+    }
 }
 
 /// θ·∂logθ/∂μ and θ·∂logθ/∂σ of one element drawn by `noiseDraw` (zero where a clamp is
@@ -244,13 +315,28 @@ func noiseDraw(u: Float, mu: Float, sigma: Float, cdfAlpha: Float, z: Float, mas
 func noiseDerivatives(u: Float, q: Float, theta t: Float, mu: Float, sigma: Float, cdfAlpha: Float, z: Float,
                       phiAlpha: Float, phiBeta: Float, alphaPhiAlpha: Float, betaPhiBeta: Float)
     -> (dMu: Float, dSigma: Float) {
+    noiseDerivatives(u: u, q: q, expHalfQSquared: noiseExpHalfQSquared(q), theta: t, mu: mu, sigma: sigma,
+                     cdfAlpha: cdfAlpha, z: z, phiAlpha: phiAlpha, phiBeta: phiBeta,
+                     alphaPhiAlpha: alphaPhiAlpha, betaPhiBeta: betaPhiBeta)
+}
+
+/// e^{q²/2}, the part of `noiseDerivatives` a kernel may compute in a pass of its own (shorter
+/// dependency chains, see `drawCentral`).
+@inline(__always)
+func noiseExpHalfQSquared(_ q: Float) -> Float { fastExp(0.5 * q * q) }
+
+/// `noiseDerivatives` given e^{q²/2} = `noiseExpHalfQSquared(q)`.
+@inline(__always)
+func noiseDerivatives(u: Float, q: Float, expHalfQSquared: Float, theta t: Float, mu: Float, sigma: Float,
+                      cdfAlpha: Float, z: Float, phiAlpha: Float, phiBeta: Float,
+                      alphaPhiAlpha: Float, betaPhiBeta: Float) -> (dMu: Float, dSigma: Float) {
     let eps = NoiseLayer.gammaEpsilon
     let gammaRaw = mad(u, z, cdfAlpha)
     let gammaFree: Float = (gammaRaw >= eps && gammaRaw <= 1 - eps) ? 1 : 0
     let logThetaRaw = mad(sigma, q, mu)
     let thetaFree: Float = (logThetaRaw >= NoiseLayer.lower && logThetaRaw <= NoiseLayer.upper) ? 1 : 0
     // dΦ⁻¹/dγ = 1/φ(q) = √(2π)·e^{q²/2}
-    let inversePdf = 2.50662827 * fastExp(0.5 * q * q) * gammaFree
+    let inversePdf = 2.50662827 * expHalfQSquared * gammaFree
     // dγ/dμ = −((1−u)φ(α) + uφ(β))/σ,  dγ/dσ = −((1−u)αφ(α) + uβφ(β))/σ  (φ terms pre-divided by σ)
     let dGammaDMu = -mad(1 - u, phiAlpha, u * phiBeta)
     let dGammaDSigma = -mad(1 - u, alphaPhiAlpha, u * betaPhiBeta)
@@ -259,21 +345,49 @@ func noiseDerivatives(u: Float, q: Float, theta t: Float, mu: Float, sigma: Floa
     return (tf * mad(sigmaInv, dGammaDMu, 1), tf * mad(sigmaInv, dGammaDSigma, q))
 }
 
-// One example's row of a dense noise layer: elements offset..<offset+units, structure j = element j.
-// Writes θ, q and y = x·θ.
-func sampleNoiseRow(offset: Int, units: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
+// One example's row of a dense noise layer: elements offset..<offset+units, structure j =
+// element j. Writes θ, q and y = x·θ as `noiseDraw` computes them: the central branch in passes
+// (see `drawCentral`), then the rare elements that need Φ⁻¹'s tail branch, if any. The passes on
+// our own buffers run whole 8-lane groups, past `units` into the next row (which rewrites
+// those slots) while that stays inside the batch's `batchCount` elements; only y = x·θ reads x.
+func sampleNoiseRow(offset: Int, units: Int, batchCount: Int, _ c: StructureCoefficients.Pointers, _ b: SampleBuffers) {
     let u = b.uniforms + offset, theta = b.theta + offset, quantile = b.quantile + offset
     let x = b.x + offset, y = b.y + offset
-    @inline(__always) func element(_ j: Int, tails: Bool) {
+    let padded = units.roundedUpToMultiple(of: 8)
+    let lanes = offset + padded <= batchCount ? padded : units
+    // γ (through y), and a flag per element that needs Φ⁻¹'s tail branch.
+    let flags = b.flags + offset
+    for j in 0..<lanes {
+        let gamma = noiseGamma(u[j], c.cdfAlpha[j], c.z[j])
+        y[j] = gamma
+        flags[j] = normalQuantileNeedsTail(gamma) ? 1 : 0
+    }
+    for j in 0..<lanes { theta[j] = normalQuantileW(y[j]) }
+    for j in 0..<lanes { quantile[j] = fastNormalQuantileCentral(gamma: y[j], w: theta[j]) }
+    for j in 0..<lanes {
+        theta[j] = noiseTheta(logTheta: noiseLogTheta(q: quantile[j], mu: c.mu[j], sigma: c.sigma[j]), mask: c.mask[j])
+    }
+    for j in 0..<units { y[j] = x[j] * theta[j] }
+    forEachFlagged(UnsafePointer(flags), count: units) { j in
         let r = noiseDraw(u: u[j], mu: c.mu[j], sigma: c.sigma[j], cdfAlpha: c.cdfAlpha[j], z: c.z[j],
-                          mask: c.mask[j], tails: tails)
+                          mask: c.mask[j], tails: true)
         theta[j] = r.theta; quantile[j] = r.q
         y[j] = x[j] * r.theta
     }
-    for j in 0..<units { element(j, tails: false) }
-    for j in 0..<units where normalQuantileNeedsTail(noiseGamma(u[j], c.cdfAlpha[j], c.z[j])) {
-        withoutVectorizing { element(j, tails: true) }
+}
+
+/// Calls `body(e)`, in increasing e, for every e < count with flags[e] ≠ 0, testing eight flags
+/// at a time (the flagged elements are rare).
+@inline(__always)
+func forEachFlagged(_ flags: UnsafePointer<UInt8>, count: Int, _ body: (Int) -> Void) {
+    var g = 0
+    while g + 8 <= count {
+        if UnsafeRawPointer(flags + g).loadUnaligned(as: UInt64.self) != 0 {
+            for e in g..<(g + 8) where flags[e] != 0 { withoutVectorizing { body(e) } }
+        }
+        g += 8
     }
+    for e in g..<count where flags[e] != 0 { withoutVectorizing { body(e) } }
 }
 
 // One conv channel's block (all examples, all positions) sharing structure s's coefficients.
@@ -289,22 +403,31 @@ func sampleNoiseBlock(offset: Int, count: Int, structure s: Int, _ c: StructureC
         theta[e] = r.theta; quantile[e] = r.q
         y[e] = x[e] * r.theta
     }
+    @inline(__always) func central(_ start: Int, _ end: Int) {
+        drawCentral(u: u + start, x: x + start, theta: theta + start, quantile: quantile + start, y: y + start,
+                    count: end - start, mu: mu, sigma: sigma, cdfAlpha: cdfAlpha, z: z, mask: mask)
+    }
     if skipZeroRuns {
         let chunk = 64
+        @inline(__always) func zero(_ start: Int) -> Bool {
+            var bits: UInt32 = 0
+            for e in start..<min(start + chunk, count) { bits |= x[e].bitPattern }
+            return bits == 0
+        }
         var start = 0
         while start < count {
-            let end = min(start + chunk, count)
-            var bits: UInt32 = 0
-            for e in start..<end { bits |= x[e].bitPattern }
-            if bits == 0 {
+            var end = min(start + chunk, count)
+            if zero(start) {
                 for e in start..<end { theta[e] = 0; quantile[e] = 0; y[e] = 0 }
             } else {
-                for e in start..<end { element(e, tails: false) }
+                // A run of non-zero chunks at once (each pass of `drawCentral` then runs long).
+                while end < count && !zero(end) { end = min(end + chunk, count) }
+                central(start, end)
             }
             start = end
         }
     } else {
-        for e in 0..<count { element(e, tails: false) }
+        central(0, count)
     }
     // Tails: γ = Φ(α) + u·Z is increasing in u, so γ < g₀ or γ > 1 − g₀ is u outside
     // [uLow, uHigh]; a cheap scan on u (widened by a margin, the exact test decides).
