@@ -117,6 +117,14 @@ struct GridTests {
             .write(to: bad, atomically: true, encoding: .utf8)
         #expect(throws: ConfigError.self) { try GridConfig.load(bad) }
         do { _ = try GridConfig.load(bad) } catch { #expect("\(error)".contains("bad.yaml") && "\(error)".contains("bogus"), "\(error)") }
-        #expect(GridConfig.profile("quick") != nil && GridConfig.profile("paper") != nil)
+        for name in GridConfig.profiles { #expect(GridConfig.profile(name)?.name == name, "profile \(name)") }
+        #expect(GridConfig.profile("bogus") == nil)
+        // Both quick profiles prune the final model of the 18-epoch unpruned run, on 11 levels.
+        for name in ["quick", "quick-lenet5"] {
+            let curves = try #require(GridConfig.profile(name)?.curves)
+            #expect(curves.levels == 11 && curves.trainEpochs == 18 && curves.model == nil)
+        }
+        #expect(GridConfig.profile("quick")?.networks.map(\.kind) == [.mlp])
+        #expect(GridConfig.profile("quick-lenet5")?.networks.map(\.kind) == [.lenet5])
     }
 }
