@@ -157,3 +157,52 @@ public func averageByPosition(_ curves: [Curve],
     }
     return AveragedCurve(points: points)
 }
+
+/// A stretch of an averaged curve over which the same number of seeds contributes: from
+/// the point at `from` to the point at `to` (both included), `seeds` seeds at each.
+public struct CurveCoverageSegment: Sendable, Equatable, Codable {
+    public var seeds: Int
+    /// x of the stretch's first and last point.
+    public var from: Double
+    public var to: Double
+    /// Indices of its points in the curve.
+    public var firstPoint: Int
+    public var lastPoint: Int
+
+    public init(seeds: Int, from: Double, to: Double, firstPoint: Int, lastPoint: Int) {
+        self.seeds = seeds
+        self.from = from
+        self.to = to
+        self.firstPoint = firstPoint
+        self.lastPoint = lastPoint
+    }
+}
+
+extension AveragedCurve {
+    /// Maximal runs of consecutive points with the same seed count (`y.count`), in point
+    /// order. Past a seed's last compression (a BMRS curve past that seed's end point) the
+    /// count drops, and so does the tail of a position average where the shorter seeds end.
+    public var coverageSegments: [CurveCoverageSegment] {
+        var segments: [CurveCoverageSegment] = []
+        for (i, point) in points.enumerated() {
+            if let last = segments.last, last.seeds == point.y.count {
+                segments[segments.count - 1].to = point.x
+                segments[segments.count - 1].lastPoint = i
+            } else {
+                segments.append(CurveCoverageSegment(seeds: point.y.count, from: point.x, to: point.x, firstPoint: i, lastPoint: i))
+            }
+        }
+        return segments
+    }
+
+    /// The points to which all `seeds` seeds contribute: the part of the curve that is a
+    /// mean over every seed (Pareto fronts and knees are taken on it).
+    public func coveredByAll(_ seeds: Int) -> AveragedCurve {
+        AveragedCurve(points: points.filter { $0.y.count >= seeds })
+    }
+
+    /// The mean curve (x, mean y) of the points to which all `seeds` seeds contribute.
+    public func meanCurveCoveredByAll(_ seeds: Int) -> Curve {
+        Curve(points: coveredByAll(seeds).points.map { CurvePoint(x: $0.x, y: $0.y.mean) })
+    }
+}

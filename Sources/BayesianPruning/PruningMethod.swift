@@ -2,7 +2,8 @@ import NoiseStatistics
 
 /// How a run treats its noise layers and which structures it prunes (SPEC §2, §5).
 /// Written in configs and records as its string form (`none`, `plain`, `l2`, `etheta`,
-/// `snr`, `bmrs-n`, `bmrs-n-released`, `bmrs-u-8`, `bmrs-u-4`, any `bmrs-u-<p>` with p in 1…22).
+/// `snr`, `bmrs-n`, `bmrs-n-released`, `bmrs-u-8`, `bmrs-u-4`, any `bmrs-u-<p>` with p in 1…22,
+/// and the post-training-only criteria `taylor` and `random`).
 public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Noise layers trained (θ sampled, KL in the loss), nothing pruned.
     case none
@@ -16,12 +17,22 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
     /// whatever the protocol: the rule that prunes posteriors that went back to the prior.
     case bmrsNReleased
     case bmrsU(precisionBits: Int)
+    /// First-order Taylor importance |Σ θ·∂L/∂θ| over one pass of the training data
+    /// (`TaylorScores`): a post-training curve criterion only, not a training method.
+    case taylor
+    /// A seeded random pruning order (`RandomPruningOrder`), the floor every criterion
+    /// must beat: a post-training curve criterion only, not a training method.
+    case random
 
     public static let paperMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
     /// The criteria of post-training curves by default: every pruning rule of `allMethods`.
     public static let curveCriteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
     /// The paper's methods plus BMRS_N with the released constant (the shipped profiles).
     public static let allMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+    /// Criteria of post-training curves only (opt-in in `curves.criteria` and `bmrs sweep
+    /// --criteria`): their scores need the whole network and, for Taylor, the training data,
+    /// and they have no default rule to prune by while training.
+    public static let postTrainingCriteria: [PruningMethod] = [.taylor, .random]
 
     public init?(_ text: String) {
         switch text.lowercased() {
@@ -32,6 +43,8 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case "snr": self = .snr
         case "bmrs-n", "bmrsn", "bmrs_n": self = .bmrsN
         case "bmrs-n-released", "bmrs_n_released": self = .bmrsNReleased
+        case "taylor": self = .taylor
+        case "random": self = .random
         default:
             let t = text.lowercased().replacingOccurrences(of: "_", with: "-")
             guard t.hasPrefix("bmrs-u-"), let p = Int(t.dropFirst("bmrs-u-".count)),
@@ -50,6 +63,8 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case .bmrsN: "bmrs-n"
         case .bmrsNReleased: "bmrs-n-released"
         case .bmrsU(let p): "bmrs-u-\(p)"
+        case .taylor: "taylor"
+        case .random: "random"
         }
     }
 
@@ -64,6 +79,8 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         case .bmrsN: "BMRS_N"
         case .bmrsNReleased: "BMRS_N (released const.)"
         case .bmrsU(let p): "BMRS_U-\(p)"
+        case .taylor: "Taylor (1st order)"
+        case .random: "Random"
         }
     }
 
@@ -72,10 +89,16 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
     public var isThresholdless: Bool {
         switch self { case .bmrsN, .bmrsNReleased, .bmrsU: true; default: false }
     }
+    /// A criterion of post-training curves that is no training method (`taylor`, `random`):
+    /// a training config naming one is rejected.
+    public var isPostTrainingOnly: Bool { self == .taylor || self == .random }
 
+    /// The per-structure criterion with its default rule; nil for `none` and `plain`, and
+    /// for `taylor` and `random`, whose scores are not a function of one structure's
+    /// statistics (see `TaylorScores`, `RandomPruningOrder`; both prune lowest first).
     public func criterion(_ settings: CriterionSettings = CriterionSettings()) -> (any PruningCriterion)? {
         switch self {
-        case .none, .plain: nil
+        case .none, .plain, .taylor, .random: nil
         case .l2: L2Criterion(threshold: settings.l2Threshold)
         case .etheta: ExpectedThetaCriterion(threshold: settings.ethetaThreshold)
         case .snr: SNRCriterion(threshold: settings.snrThreshold)
@@ -89,7 +112,7 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let method = PruningMethod(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "unknown method '\(text)': expected none, plain, l2, etheta, snr, bmrs-n, bmrs-n-released or bmrs-u-<1…22>"))
+                debugDescription: "unknown method '\(text)': expected none, plain, l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<1…22>, taylor or random"))
         }
         self = method
     }

@@ -83,8 +83,14 @@ public struct PruningDecision {
     /// The percentile rule over all structures of the network (SPEC §5 matched
     /// compression, §6 curves): prune `fraction` of them, first in pruning order.
     public init(criterion: any PruningCriterion, statistics: [[StructureStatistics]], fraction: Double) {
-        scores = statistics.map { $0.map(criterion.score) }
-        let flat = percentileMask(scores: scores.flatMap { $0 }, order: criterion.order, fraction: fraction)
+        self.init(scores: statistics.map { $0.map(criterion.score) }, order: criterion.order, fraction: fraction)
+    }
+
+    /// The percentile rule on scores given per group, per structure (criteria whose scores
+    /// need the whole network: `TaylorScores`, `RandomPruningOrder`).
+    public init(scores: [[Double]], order: PruningOrder, fraction: Double) {
+        self.scores = scores
+        let flat = percentileMask(scores: scores.flatMap { $0 }, order: order, fraction: fraction)
         var keep: [[Bool]] = []
         var i = 0
         for group in scores {

@@ -7,6 +7,11 @@ import NeuralCore
 /// criterion and pruning level λ ∈ linspace(0, 100, levels) set the masks by the λ-th
 /// percentile rule, fine-tune, and record compression and test accuracy. Each BMRS
 /// variant's thresholdless point (its default rule) is recorded as its end point.
+///
+/// Besides the per-structure rules of `PruningMethod.curveCriteria`, `criteria` may name the
+/// post-training-only criteria `taylor` (first-order Taylor importance over one pass of the
+/// training split in evaluation mode, `TaylorScores`) and `random` (a random order seeded from
+/// `base.seed`, `RandomPruningOrder`); both prune lowest first and have no end point.
 public struct SweepConfig: Codable, Hashable, Sendable {
     /// The model every curve starts from (its `method` is forced to `none`).
     public var base: TrainingConfig
@@ -30,7 +35,7 @@ public struct SweepConfig: Codable, Hashable, Sendable {
         if levels < 1 { throw ConfigError(field: "levels", expected: "≥ 1", found: "\(levels)") }
         if finetuneEpochs < 1 { throw ConfigError(field: "finetune_epochs", expected: "≥ 1", found: "\(finetuneEpochs)") }
         if let bad = criteria.first(where: { !$0.prunes }) {
-            throw ConfigError(field: "criteria", expected: "pruning criteria (l2, etheta, snr, bmrs-n, bmrs-u-<p>)", found: "\(bad)")
+            throw ConfigError(field: "criteria", expected: "pruning criteria (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, taylor, random)", found: "\(bad)")
         }
     }
 }
@@ -79,6 +84,19 @@ public struct SweepResult: Codable, Sendable {
     public var points: [SweepPoint]
     public var unitsComputed: Int
     public var unitsReused: Int
+    /// Per-structure scores of the criteria that are no function of one structure's
+    /// statistics (`taylor`, `random`), per group, by criterion name, when the sweep has
+    /// any: the rank-correlation heatmap reads them. Absent in older results.
+    public var structureScores: [String: [[Double]]]?
+}
+
+/// The Taylor scores of one trained model, cached beside it (one pass of the training data
+/// per model, not per invocation).
+struct TaylorScoreFile: Codable {
+    var model: String
+    var examples: Int
+    var batchSize: Int
+    var scores: [[Double]]
 }
 
 public struct SweepRunner {
@@ -96,6 +114,8 @@ public struct SweepRunner {
     public var modelKey: String { contentKey(config.base) }
     var modelDirectory: URL { directory.appendingPathComponent("models").appendingPathComponent(modelKey) }
     var units: URL { directory.appendingPathComponent("units") }
+    static let taylorFileName = "taylor-scores.json"
+    var taylorURL: URL { modelDirectory.appendingPathComponent(Self.taylorFileName) }
 
     /// Merges the results of sweeps run elsewhere (shards) into this directory: trained
     /// models and finished units. Running the sweep here afterwards computes nothing new.
@@ -108,7 +128,7 @@ public struct SweepRunner {
             let models = shard.appendingPathComponent("models")
             for name in (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [] {
                 let target = directory.appendingPathComponent("models").appendingPathComponent(name)
-                for file in [TrainingSession.checkpointFileName, TrainingSession.recordFileName] {
+                for file in [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName] {
                     let from = models.appendingPathComponent(name).appendingPathComponent(file)
                     let to = target.appendingPathComponent(file)
                     if FileManager.default.fileExists(atPath: from.path) && !FileManager.default.fileExists(atPath: to.path) {
@@ -133,7 +153,10 @@ public struct SweepRunner {
     public func prepare(locator: DataLocator, log: (String) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
         let (splits, dataDirectory) = try TrainingSession.loadData(for: config.base, locator: locator)
-        return try trainedModel(splits: splits, dataDirectory: dataDirectory.path, log: log).record
+        let model = try trainedModel(splits: splits, dataDirectory: dataDirectory.path, log: log)
+        // Workers started after this find the Taylor scores instead of each computing them.
+        _ = try structureScores(model: model.network, splits: splits, log: log)
+        return model.record
     }
 
     /// `modelState`: a saved state of an unpruned run with the model's trajectory at the
@@ -143,7 +166,8 @@ public struct SweepRunner {
         try config.validate()
         let model = try trainedModel(splits: splits, dataDirectory: dataDirectory, state: modelState, log: log)
         let store = try UnitStore(directory: units)
-        let plan = self.plan(model: model.network)
+        let scores = try structureScores(model: model.network, splits: splits, log: log)
+        let plan = self.plan(model: model.network, scores: scores)
         let keys = Array(Set(plan.map(\.key))).sorted()
         // A damaged unit file is moved aside here (and computed again below).
         for key in keys where store.isDone(key) { _ = try store.load(SweepUnitResult.self, key: key) }
@@ -170,15 +194,48 @@ public struct SweepRunner {
                                      keptPerLayer: c.keptPerLayer, status: r.status, failure: r.failure))
         }
         let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
-                                 unitsComputed: computed, unitsReused: keys.count - computed)
+                                 unitsComputed: computed, unitsReused: keys.count - computed,
+                                 structureScores: scores.isEmpty ? nil : scores)
         try AtomicFile.writeJSON(result, to: directory.appendingPathComponent("sweep-\(modelKey).json"))
         return result
     }
 
     struct PlannedPoint { var criterion: String; var level: Double?; var keep: [[Bool]]; var key: String }
 
-    /// Every (criterion, level) and end point with its masks and unit key.
-    func plan(model: Network) -> [PlannedPoint] {
+    /// Scores per group, per structure, of the criteria in `config.criteria` that are not a
+    /// function of one structure's statistics, by name: `random` from `base.seed`, `taylor`
+    /// over one pass of the training split in batches of `evaluationBatchSize` (computed once
+    /// per model and kept as `models/<key>/taylor-scores.json`).
+    func structureScores(model: Network, splits: DatasetSplits, log: (String) -> Void = { _ in }) throws -> [String: [[Double]]] {
+        var scores: [String: [[Double]]] = [:]
+        for method in config.criteria where method.isPostTrainingOnly {
+            switch method {
+            case .random: scores[method.description] = RandomPruningOrder.scores(model, seed: config.base.seed)
+            case .taylor: scores[method.description] = try taylorScores(model: model, train: splits.train, log: log)
+            default: preconditionFailure("structureScores: \(method) has per-structure statistics")
+            }
+        }
+        return scores
+    }
+
+    func taylorScores(model: Network, train: ImageSet, log: (String) -> Void) throws -> [[Double]] {
+        let batchSize = config.base.evaluationBatchSize
+        let sizes = model.groups.map(\.noise.units)
+        if let data = try? Data(contentsOf: taylorURL),
+           let file = try? JSONCoding.decoder().decode(TaylorScoreFile.self, from: data),
+           file.model == modelKey, file.examples == train.count, file.batchSize == batchSize,
+           file.scores.map(\.count) == sizes {
+            return file.scores
+        }
+        log("Taylor scores of model \(modelKey): one pass over \(train.count) training images")
+        let scores = TaylorScores.scores(model, images: train.images, labels: train.labels, batchSize: batchSize)
+        try AtomicFile.writeJSON(TaylorScoreFile(model: modelKey, examples: train.count, batchSize: batchSize, scores: scores), to: taylorURL)
+        return scores
+    }
+
+    /// Every (criterion, level) and end point with its masks and unit key. `scores`: those of
+    /// `structureScores` (criteria without per-structure statistics).
+    func plan(model: Network, scores: [String: [[Double]]] = [:]) -> [PlannedPoint] {
         let statistics = Structures.statistics(model)
         var plan: [PlannedPoint] = []
         func add(_ name: String, _ level: Double?, _ keep: [[Bool]]) {
@@ -186,6 +243,13 @@ public struct SweepRunner {
             plan.append(PlannedPoint(criterion: name, level: level, keep: keep, key: key))
         }
         for method in config.criteria {
+            if method.isPostTrainingOnly {
+                guard let values = scores[method.description] else { preconditionFailure("plan: no scores for \(method)") }
+                for level in config.levelValues {
+                    add(method.description, level, PruningDecision(scores: values, order: .lowestFirst, fraction: level / 100).keep)
+                }
+                continue
+            }
             guard let criterion = method.criterion(config.base.effectiveCriteria) else { continue }
             for level in config.levelValues {
                 add(method.description, level, PruningDecision(criterion: criterion, statistics: statistics, fraction: level / 100).keep)

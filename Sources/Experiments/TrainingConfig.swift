@@ -55,6 +55,7 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         func fail(_ field: String, _ expected: String, _ got: Any) throws {
             throw ConfigError(field: field, expected: expected, found: "\(got)")
         }
+        if method.isPostTrainingOnly { try fail("method", "a training method (taylor and random are post-training curve criteria only)", method) }
         if epochs < 1 { try fail("epochs", "≥ 1", epochs) }
         if finetuneEpochs < 0 { try fail("finetune_epochs", "≥ 0", finetuneEpochs) }
         if compressEvery < 1 { try fail("compress_every", "≥ 1", compressEvery) }

@@ -24,12 +24,16 @@ public enum CriterionCorrelation {
         }
     }
 
-    public static func matrix(for network: Network, criteria: [any PruningCriterion] = paperCriteria) -> SpearmanMatrix {
+    /// `additional`: scores of criteria that are no function of one structure's statistics
+    /// (Taylor, Random), in the network's structure order (groups in order), placed after
+    /// `criteria`.
+    public static func matrix(for network: Network, criteria: [any PruningCriterion] = paperCriteria,
+                              additional: [CriterionScores] = []) -> SpearmanMatrix {
         let statistics = Structures.statistics(network).flatMap { $0 }
         return SpearmanMatrix(criteria.map { c in
             CriterionScores(name: displayName(c), scores: statistics.map(c.score),
                             direction: c.order == .lowestFirst ? .ascending : .descending)
-        })
+        } + additional)
     }
 
     /// A plain-text matrix with two decimals.

@@ -38,6 +38,9 @@ public struct ReportBuilder {
         case .bmrsN: base = 5
         case .bmrsNReleased: base = 6
         case .bmrsU(let p): base = p == 8 ? 7 : p == 4 ? 8 : 20 + p
+        // Post-training criteria only: never a run's method (rejected by validation).
+        case .taylor: base = 50
+        case .random: base = 51
         }
         return base + (r.config.matchedPrunedFraction != nil ? 10 : 0)
     }
@@ -166,6 +169,7 @@ public struct ReportBuilder {
 
         let sweeps = try runner.sweepResults()
         var correlations: [(title: String, matrix: LabeledMatrix)] = []
+        var coverageNotes: [String] = []
         for dataset in grid.datasets {
             for network in grid.networks {
                 let slug = "\(dataset.rawValue)-\(network.kind.rawValue)"
@@ -173,7 +177,8 @@ public struct ReportBuilder {
                 let noneRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind
                     && $0.config.method == .none && $0.status == .finished }
                 let curveModels = grid.sweepConfigs().filter { $0.base.dataset == dataset && $0.base.network.kind == network.kind }
-                if let (mean, heatmap) = try correlationFigure(noneRuns, curveModels: curveModels, title: title) {
+                let mine = sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                if let (mean, heatmap) = try correlationFigure(noneRuns, curveModels: curveModels, sweeps: mine, title: title) {
                     correlations.append((title, mean))
                     try heatmap.write(png: output.appendingPathComponent("\(slug)-correlation.png"),
                                       pdf: output.appendingPathComponent("\(slug)-correlation.pdf"), dpi: dpi)
@@ -191,7 +196,7 @@ public struct ReportBuilder {
                     figures.append(("Posteriors, \(title) (counts per layer in \(slug)-diagnostics.txt)", "\(slug)-diagnostics.png"))
                     figures.append(("E[θ] against ΔF, \(title)", "\(slug)-scatter.png"))
                 }
-                let mine = sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                if let note = coverageNote(mine) { coverageNotes.append("\(title): \(note)") }
                 if let (knee, analysis) = kneeFigure(mine, title: title) {
                     try knee.write(png: output.appendingPathComponent("\(slug)-knee.png"),
                                    pdf: output.appendingPathComponent("\(slug)-knee.pdf"), dpi: dpi)
@@ -217,7 +222,8 @@ public struct ReportBuilder {
         }
         let report = try renderReport(markdownTable: markdownTable, caption: table.caption, records: records, figures: figures,
                                       paperComparison: paperComparison(table),
-                                      spearmanComparison: ReportBuilder.spearmanComparison(correlations))
+                                      spearmanComparison: ReportBuilder.spearmanComparison(correlations),
+                                      coverageNotes: coverageNotes)
         try write(report, "report.md")
         return Output(files: files, figures: figures)
     }
@@ -240,10 +246,16 @@ public struct ReportBuilder {
     /// The heatmap reads the posteriors of the models the curves prune when there are
     /// curves (issue 14: the same model for both), else the final epoch of the unpruned
     /// runs, else (older grids) their best-validation checkpoints; the subtitle says which.
-    func correlationFigure(_ runs: [RunRecord], curveModels: [SweepConfig], title: String) throws -> (mean: LabeledMatrix, figure: CorrelationHeatmap)? {
+    ///
+    /// Criteria without per-structure statistics (Taylor, Random) join the heatmap when the
+    /// curves ran them: their scores are read from the sweeps' results (`structureScores`),
+    /// so only when every seed's heatmap model is a curves' model with them.
+    func correlationFigure(_ runs: [RunRecord], curveModels: [SweepConfig], sweeps: [SweepResult] = [],
+                           title: String) throws -> (mean: LabeledMatrix, figure: CorrelationHeatmap)? {
         let fm = FileManager.default
         var sources: [(seed: UInt64, url: URL)] = curveModels.map { ($0.base.seed, runner.sweepModelCheckpointURL($0)) }
             .filter { fm.fileExists(atPath: $0.url.path) }
+        let fromCurveModels = !sources.isEmpty
         var which = curveModels.first.map { c in
             c.base.reportedModel == .final ? "the curves' models (final epoch \(c.base.epochs + c.base.finetuneEpochs) without pruning)"
                                            : "the curves' models (best validation epoch without pruning)"
@@ -259,7 +271,23 @@ public struct ReportBuilder {
             }
         }
         guard !sources.isEmpty else { return nil }
-        let matrices = try sources.map { CriterionCorrelation.matrix(for: try Checkpoint.load($0.url)).correlations }
+        let networks = try sources.map { try Checkpoint.load($0.url) }
+        // Per seed, the flat scores of each such criterion the seed's sweep has for its model.
+        let additional = zip(sources, networks).map { source, network -> [PruningMethod: [Double]] in
+            guard fromCurveModels, let scores = sweeps.first(where: { $0.config.base.seed == source.seed })?.structureScores else { return [:] }
+            let structures = network.groups.reduce(0) { $0 + $1.noise.units }
+            var found: [PruningMethod: [Double]] = [:]
+            for method in PruningMethod.postTrainingCriteria {
+                if let values = scores[method.description]?.flatMap({ $0 }), values.count == structures { found[method] = values }
+            }
+            return found
+        }
+        let scored = PruningMethod.postTrainingCriteria.filter { method in additional.allSatisfy { $0[method] != nil } }
+        let matrices = zip(networks, additional).map { network, extra in
+            CriterionCorrelation.matrix(for: network, additional: scored.map {
+                CriterionScores(name: $0.displayName, scores: extra[$0]!, direction: .ascending)
+            }).correlations
+        }
         let mean = MatrixSummary(matrices).mean
         let seeds = sources.map { String($0.seed) }.joined(separator: ", ")
         return (mean, CorrelationHeatmap(labels: mean.labels, matrix: mean.values,
@@ -330,6 +358,38 @@ public struct ReportBuilder {
         sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
     }
 
+    /// A mean curve as drawn: mean ± std per point with the number of seeds it averages, and
+    /// the number of seeds of the full mean (every sweep), so the stretches that fewer seeds
+    /// cover are drawn apart (thinner, faded, "n=k").
+    func series(_ name: String, _ averaged: AveragedCurve, seeds: Int, bands: Bool = true) -> CurveSeries {
+        CurveSeries(name: name, points: averaged.points.map {
+            Rendering.CurvePoint(x: $0.x, mean: $0.y.mean, std: bands && $0.y.count > 1 ? $0.y.std : 0, seeds: $0.y.count)
+        }, seedCount: seeds)
+    }
+
+    /// Per criterion of the sweeps whose mean curve has stretches with fewer seeds than all:
+    /// those stretches, in curve order.
+    func partialCoverage(_ sweeps: [SweepResult]) -> [(method: PruningMethod, segments: [CurveCoverageSegment])] {
+        guard let first = sweeps.first else { return [] }
+        return first.config.criteria.compactMap { method in
+            guard let averaged = averagedCurve(sweeps, method) else { return nil }
+            let segments = averaged.coverageSegments
+            return segments.contains { $0.seeds < sweeps.count } ? (method, segments) : nil
+        }
+    }
+
+    /// One line for the report's setup: which mean curves have stretches with fewer seeds
+    /// than all, and where; nil when every curve is a mean over all seeds everywhere.
+    func coverageNote(_ sweeps: [SweepResult]) -> String? {
+        let partial = partialCoverage(sweeps)
+        guard !partial.isEmpty else { return nil }
+        return partial.map { method, segments in
+            method.displayName + " " + segments.map {
+                "n=\($0.seeds) " + ($0.from == $0.to ? String(format: "at %.1f %%", $0.from) : String(format: "on %.1f–%.1f %%", $0.from, $0.to))
+            }.joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
+
     func curveFigure(_ sweeps: [SweepResult], title: String) -> CompressionCurveFigure? {
         guard let first = sweeps.first else { return nil }
         var series: [CurveSeries] = []
@@ -337,9 +397,7 @@ public struct ReportBuilder {
         for method in first.config.criteria {
             let name = method.displayName
             guard let averaged = averagedCurve(sweeps, method) else { continue }
-            series.append(CurveSeries(name: name, points: averaged.points.map {
-                Rendering.CurvePoint(x: $0.x, mean: $0.y.mean, std: $0.y.count > 1 ? $0.y.std : 0)
-            }))
+            series.append(self.series(name, averaged, seeds: sweeps.count))
             if method.isThresholdless {
                 let points = endPoints(sweeps, method).map(\.point)
                 if !points.isEmpty {
@@ -351,9 +409,11 @@ public struct ReportBuilder {
         }
         guard !series.isEmpty else { return nil }
         let seeds = sweeps.map { String($0.config.base.seed) }.joined(separator: ", ")
+        let partial = series.contains(where: \.hasPartialCoverage)
+            ? "; thin, faded: fewer seeds than all \(sweeps.count) (n=k from there on)" : ""
         return CompressionCurveFigure(
             series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
-            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points",
+            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points\(partial)",
             zoom: ends.isEmpty ? nil : ZoomPanel())
     }
 
@@ -361,10 +421,24 @@ public struct ReportBuilder {
     /// Pareto front of all criteria's mean curves, the Kneedle knee of the SNR and L2 mean
     /// curves, and each thresholdless end point's Euclidean distance (in percentage points of
     /// compression and accuracy) to the front and to each knee, per seed and averaged.
+    ///
+    /// Front and knees are taken on the part of each mean curve that every seed covers
+    /// (`curve_coverage` lists each curve's stretches by seed count, `front_and_knees_use`
+    /// says so in words, `knee_seeds` names the seeds behind each knee): past one seed's BMRS
+    /// end point a "mean" is the other seeds' alone, and a front through it would measure
+    /// that seed's own end point against its own curve.
     public struct KneeAnalysis: Codable, Sendable {
         public var front: [[Double]]
         public var knees: [String: [Double]]
         public var endPoints: [EndPoint]
+        /// The seeds whose curves are averaged.
+        public var seeds: [UInt64]?
+        /// Which part of the mean curves the front and the knees are taken on.
+        public var frontAndKneesUse: String?
+        /// Per knee (by criterion): the seeds whose mean it is taken on.
+        public var kneeSeeds: [String: [UInt64]]?
+        /// Per criterion: its mean curve's stretches by the number of seeds averaged.
+        public var curveCoverage: [String: [CurveCoverageSegment]]?
         public struct EndPoint: Codable, Sendable {
             public var criterion: String
             public var seeds: [UInt64]
@@ -378,21 +452,25 @@ public struct ReportBuilder {
 
     func kneeFigure(_ sweeps: [SweepResult], title: String) -> (KneeFigure, KneeAnalysis)? {
         guard let first = sweeps.first else { return nil }
+        let seeds = sweeps.map(\.config.base.seed)
         var series: [CurveSeries] = []
-        var meanCurves: [String: Analysis.Curve] = [:]
+        var fullCurves: [String: Analysis.Curve] = [:]
+        var coverage: [String: [CurveCoverageSegment]] = [:]
         for method in first.config.criteria {
             guard let averaged = averagedCurve(sweeps, method) else { continue }
-            let curve = Analysis.Curve(points: averaged.points.map { Analysis.CurvePoint(x: $0.x, y: $0.y.mean) })
-            meanCurves[method.description] = curve
-            series.append(CurveSeries(name: method.displayName, points: curve.points.map { Rendering.CurvePoint(x: $0.x, mean: $0.y) }))
+            fullCurves[method.description] = averaged.meanCurveCoveredByAll(sweeps.count)
+            coverage[method.description] = averaged.coverageSegments
+            series.append(self.series(method.displayName, averaged, seeds: sweeps.count, bands: false))
         }
         guard !series.isEmpty else { return nil }
-        let front = ParetoFront(meanCurves.values.flatMap(\.points))
-        var knees: [KneePoint] = [], kneeValues: [String: [Double]] = [:]
+        let front = ParetoFront(fullCurves.values.flatMap(\.points))
+        guard !front.points.isEmpty else { return nil }
+        var knees: [KneePoint] = [], kneeValues: [String: [Double]] = [:], kneeSeeds: [String: [UInt64]] = [:]
         for name in ["snr", "l2"] {
-            if let curve = meanCurves[name], let k = Kneedle.knee(of: curve) {
+            if let curve = fullCurves[name], let k = Kneedle.knee(of: curve) {
                 knees.append(KneePoint(label: "\(name == "snr" ? "SNR" : "L2") knee", x: k.x, y: k.y))
                 kneeValues[name] = [k.x, k.y]
+                kneeSeeds[name] = seeds
             }
         }
         var ends: [CurveEndPoint] = [], analysisEnds: [KneeAnalysis.EndPoint] = []
@@ -408,10 +486,13 @@ public struct ReportBuilder {
             let x = Summary(xs), y = Summary(ys)
             ends.append(CurveEndPoint(name: method.displayName, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
         }
+        let use = "the points of each criterion's mean curve that all \(seeds.count) seeds (\(seeds.map(String.init).joined(separator: ", "))) cover; "
+            + "stretches with fewer seeds (past a seed's last point) are drawn but left out"
         let figure = KneeFigure(series: series, front: front.points.map { DataPoint(x: $0.x, y: $0.y) }, knees: knees, endPoints: ends,
                                 title: "Pareto front and knee, \(title)",
-                                subtitle: "mean curves over seeds; distances in percentage points to the nearest front point")
-        let analysis = KneeAnalysis(front: front.points.map { [$0.x, $0.y] }, knees: kneeValues, endPoints: analysisEnds)
+                                subtitle: "mean curves over seeds; front and knees on the part every seed covers; distances in percentage points to the nearest front point")
+        let analysis = KneeAnalysis(front: front.points.map { [$0.x, $0.y] }, knees: kneeValues, endPoints: analysisEnds,
+                                    seeds: seeds, frontAndKneesUse: use, kneeSeeds: kneeSeeds, curveCoverage: coverage)
         return (figure, analysis)
     }
 
@@ -481,7 +562,8 @@ public struct ReportBuilder {
     }
 
     func renderReport(markdownTable: String, caption: String, records: [RunRecord], figures: [(String, String)],
-                      paperComparison: String? = nil, spearmanComparison: String? = nil) throws -> String {
+                      paperComparison: String? = nil, spearmanComparison: String? = nil,
+                      coverageNotes: [String] = []) throws -> String {
         let runSeconds = records.reduce(0) { $0 + $1.secondsTotal }
         let machine = records.first.map { "\($0.machine.processors) cores, OpenBLAS \($0.machine.blasCore) kernel, \($0.machine.blasThreads) BLAS thread per run" } ?? "unknown"
         let datasets = grid.datasets.map(ReportBuilder.datasetTitle).joined(separator: ", ")
@@ -515,6 +597,23 @@ public struct ReportBuilder {
             setup += "\n\nPost-training curves\(curves.networks.map { " (\($0.map { $0 == .mlp ? "MLP" : "LeNet5" }.joined(separator: ", ")))" } ?? ""): "
                 + "\(curves.levels) pruning levels per criterion, each fine-tuned \(curves.finetuneEpochs) epoch(s), pruning \(model); "
                 + "the heatmaps read the posteriors of the same models."
+            if curves.criteria.contains(.taylor) {
+                setup += " Taylor (1st order): |Σ θ·∂L/∂θ| per structure, θ its incoming weights and bias, L the cross-entropy over one pass of "
+                    + "the training data with the model in evaluation mode (θ_noise = E[θ]), summed over the pass before the absolute value "
+                    + "(Molchanov et al. 2017/2019); lowest pruned first."
+            }
+            if curves.criteria.contains(.random) {
+                setup += " Random: a uniformly random pruning order seeded from each curve's seed, the floor every criterion must beat."
+            }
+            setup += "\n\nSeed coverage: where fewer seeds than all contribute to a mean curve (a curve past one seed's last point, such as a "
+                + "BMRS variant past that seed's end point, or the tail of a position average), the curve and knee figures draw that part thinner "
+                + "and faded with its seed count (n=k) at its start; the Pareto front, the knees and the end points' distances to them use only "
+                + "the part of each mean curve that every seed covers (the knee JSON states it: `front_and_knees_use`, `knee_seeds`, `curve_coverage`)."
+            if coverageNotes.isEmpty {
+                setup += " Every mean curve here averages all seeds at every point."
+            } else {
+                setup += " Stretches by seed count: " + coverageNotes.joined(separator: ". ") + "."
+            }
         }
         if let notes = grid.notes { setup += "\n\n" + notes }
         let context = ReportContext(title: "BMRS report: \(grid.name)", setup: setup, caption: caption, table: markdownTable,

@@ -23,7 +23,7 @@ struct SweepCommand: ParsableCommand {
         var model: ReportedModel = .final
         @Option(help: "Pruning levels λ ∈ linspace(0, 100, N).") var levels: Int = 100
         @Option(help: "Fine-tuning epochs after setting each level's masks.") var levelEpochs: Int = 1
-        @Option(help: "Criteria, comma-separated.") var criteria: String = PruningMethod.curveCriteria.map(\.description).joined(separator: ",")
+        @Option(help: "Criteria, comma-separated: l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, and the post-training-only taylor (first-order Taylor over one pass of the training data) and random (seeded random order).") var criteria: String = PruningMethod.curveCriteria.map(\.description).joined(separator: ",")
         @Option(help: "MLP width H.") var hidden: Int = 50
         @Option(help: "MLP depth D.") var depth: Int = 5
         @Option(help: "Train on only the first N images (quick runs).") var trainLimit: Int?
@@ -44,7 +44,7 @@ struct SweepCommand: ParsableCommand {
         func parsedCriteria() throws -> [PruningMethod] {
             try criteria.split(separator: ",").map {
                 guard let m = PruningMethod(String($0)), m.prunes else {
-                    throw ValidationError("--criteria: '\($0)' is not a pruning criterion (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>)")
+                    throw ValidationError("--criteria: '\($0)' is not a pruning criterion (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, taylor, random)")
                 }
                 return m
             }

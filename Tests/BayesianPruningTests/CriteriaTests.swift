@@ -52,7 +52,8 @@ struct CriteriaTests {
         }
         #expect(PruningMethod("bmrs-u-23") == nil)
         #expect(PruningMethod("bmrs-u-0") == nil)
-        #expect(PruningMethod("random") == nil)
+        #expect(PruningMethod("magnitude") == nil)
+        #expect(PruningMethod("random") == .random && PruningMethod("taylor") == .taylor)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(PruningMethod.self, from: Data("\"bogus\"".utf8)) }
         #expect(PruningMethod.bmrsN.criterion() is BMRSNCriterion)
         #expect(PruningMethod.plain.criterion() == nil)
