@@ -112,7 +112,13 @@ public struct CompressionCurveFigure: Figure {
             let extra = max(span * zoom.padding, (zoom.minimumSpan - span) / 2, 0)
             return (range.lowerBound - extra)...(range.upperBound + extra)
         }
-        return (pad(r.x), pad(r.y))
+        // Compression is a percentage: a window around an end point at 0 % must not show
+        // negative compression (nor accuracy outside the y limits).
+        func clamp(_ range: ClosedRange<Double>, to limits: ClosedRange<Double>?) -> ClosedRange<Double> {
+            guard let limits, range.overlaps(limits) else { return range }
+            return max(range.lowerBound, limits.lowerBound)...min(range.upperBound, limits.upperBound)
+        }
+        return (clamp(pad(r.x), to: 0...100), clamp(pad(r.y), to: yLimits))
     }
 
     struct Internal {

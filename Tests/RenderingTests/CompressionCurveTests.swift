@@ -140,6 +140,17 @@ import Testing
         #expect(!zoom.plot.intersects(layout.main.plot))
     }
 
+    /// An end point at 0 % compression (BMRS_N pruning nothing) frames a window that starts
+    /// at 0, not at negative compression.
+    @Test func zoomStaysWithinPercentages() throws {
+        let ends = [CurveEndPoint(name: "BMRS_N", xMean: 0, xStd: 0, yMean: 84.5, yStd: 0.1),
+                    CurveEndPoint(name: "BMRS_U-4", xMean: 66, xStd: 3, yMean: 83.8, yStd: 0.2)]
+        let f = CompressionCurveFigure(series: Fixtures.series, endPoints: ends, title: "t", zoom: ZoomPanel())
+        let zoom = try #require(f.layout(for: f.size, measuring: CairoTextMeasurer()).zoom)
+        #expect(zoom.xDomain.lowerBound == 0 && zoom.xDomain.upperBound <= 100)
+        #expect(zoom.xDomain.contains(69) && zoom.yDomain.contains(84.6) && zoom.yDomain.contains(83.6))
+    }
+
     @Test func fixtureLayoutIsClean() {
         let canvas = figure.recording()
         expectCleanLayout(canvas, "curves")
