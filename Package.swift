@@ -14,8 +14,10 @@ let kernelTuning: [SwiftSetting] = {
     return []
 }()
 
-// One job per target, dependencies pointing one way (see README, "Layout"):
-// Datasets → NeuralCore (+ NoiseStatistics) → BayesianPruning → Experiments → bmrs.
+// One job per target, dependencies pointing one way (see Sources/README.md):
+// Datasets → NeuralCore (+ NoiseStatistics) → BayesianPruning → Experiments (its result set)
+// → Reporting (with Analysis and Rendering, plain values only) → bmrs. Each target declares
+// exactly the modules its files import (scripts/check-imports.py).
 let package = Package(
     name: "bmrs-swift",
     platforms: [.macOS(.v14)],
@@ -52,12 +54,12 @@ let package = Package(
         .target(name: "Analysis"),
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
         .target(name: "Rendering", dependencies: ["CCairo"]),
-        // Tables and reports from run records.
-        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "BayesianPruning", "NeuralCore", "Rendering",
+        // Tables, figures and reports from a grid's result set (plain values: never a network).
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "Rendering",
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport", "Rendering",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,8 +68,8 @@ let package = Package(
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
         .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "BayesianPruning", "Datasets", "NeuralCore"],
-                    resources: [.copy("Expected")]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "Rendering"],
+                    resources: [.copy("Expected"), .copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),

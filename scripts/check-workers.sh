@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 15, item 0: the number of bmrs processes a command runs is exactly what --jobs
 # asks for (or its default), for `report`, `grid run` and `sweep`, with and without
-# --jobs; a worker never starts workers. Also: killing the parent ends its workers, and
-# an installed binary renders reports outside the repository.
+# --jobs; a worker never starts workers. Also: killing the parent ends its workers
+# (an installed binary rendering reports anywhere: scripts/check-installed.sh).
 # Usage: scripts/check-workers.sh [BMRS_BINARY]   (needs Fashion-MNIST; fails loudly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,14 +105,4 @@ done
 if cmp -s "$d/results/runs.csv" "$tmp/g1/results/runs.csv"; then echo "check-workers: kill -9 at 10 random moments, then a rerun: the uninterrupted summary"
 else echo "check-workers: FAILED: runs.csv after kill -9 and rerun differs" >&2; fail=1; fi
 
-# An installed binary works anywhere (issue 16): copied out of the repository and run from
-# a folder with no templates/ above it, `report --from` renders with the built-in templates.
-mkdir -p "$tmp/bin" "$tmp/elsewhere"
-cp "$bmrs" "$tmp/bin/bmrs"
-if (cd "$tmp/elsewhere" && "$tmp/bin/bmrs" report --from "$tmp/r1" --out "$tmp/elsewhere/report" >"$tmp/installed.log" 2>&1) \
-    && [ -s "$tmp/elsewhere/report/report.md" ] && [ -s "$tmp/elsewhere/report/table.tex" ]; then
-    echo "check-workers: an installed binary outside the repository wrote the full report"
-else
-    echo "check-workers: FAILED: report from an installed binary:" >&2; tail -5 "$tmp/installed.log" >&2; fail=1
-fi
 exit $fail

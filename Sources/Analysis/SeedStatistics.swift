@@ -76,6 +76,12 @@ public struct Summary: Sendable, Equatable, Codable {
                   std: standardDeviation(values, convention: convention),
                   count: values.count)
     }
+
+    /// Equal when the means, counts and stds agree; two NaN stds are equal (the sample std
+    /// of one value, or a std that was not reported, says the same thing either way).
+    public static func == (a: Summary, b: Summary) -> Bool {
+        a.mean == b.mean && a.count == b.count && (a.std == b.std || (a.std.isNaN && b.std.isNaN))
+    }
 }
 
 /// The `q`-quantile (q ∈ [0, 1]) with linear interpolation between order

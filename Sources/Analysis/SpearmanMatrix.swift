@@ -33,6 +33,18 @@ public struct LabeledMatrix: Sendable, Equatable, Codable {
         self.values = values
     }
 
+    /// The rows and columns of `subset`, in its order: for a correlation matrix (each
+    /// entry depends on its pair alone) the matrix of those criteria alone.
+    ///
+    /// - Precondition: every label of `subset` is one of `labels`.
+    public func restricted(to subset: [String]) -> LabeledMatrix {
+        let indices = subset.map { label -> Int in
+            guard let i = labels.firstIndex(of: label) else { preconditionFailure("LabeledMatrix.restricted: no label \(label) in \(labels)") }
+            return i
+        }
+        return LabeledMatrix(labels: subset, values: indices.map { i in indices.map { j in values[i][j] } })
+    }
+
     /// The entry for a pair of labels, or nil if either label is absent.
     public subscript(row: String, column: String) -> Double? {
         guard let i = labels.firstIndex(of: row), let j = labels.firstIndex(of: column) else {

@@ -5,8 +5,11 @@ import Foundation
 /// Search order, first complete match wins:
 /// 1. the `--data-dir` argument (`dataDirectory`),
 /// 2. the `BMRS_DATA_DIR` environment variable,
-/// 3. system directories: by default only `/usr/share/datasets/fashion-mnist` (Debian
-///    package `dataset-fashion-mnist`), for Fashion-MNIST only.
+/// 3. the per-user cache `UserCache.dataRoot` (`~/.cache/bmrs/datasets`), where `bmrs data
+///    fetch` installs by default: only its named subfolders,
+/// 4. system directories: by default only `/usr/share/datasets/fashion-mnist` (Debian
+///    package `dataset-fashion-mnist`), for Fashion-MNIST only,
+/// 5. `./data`'s named subfolders.
 ///
 /// Within a root from 1 or 2, a data set may live in a subfolder named after it
 /// (checked first; see `subfolders(of:)`) or in the root itself. Because MNIST and
@@ -31,10 +34,17 @@ public struct DataLocator: Sendable {
     public let environmentDirectory: String?
     /// Directories searched after the roots, per data set.
     public let systemDirectories: [DatasetName: [String]]
+    /// The per-user cache's data root (`UserCache.dataRoot`), nil when the environment
+    /// names no home or cache folder.
+    public let userCacheDirectory: String?
+    /// Where `loadSplits(_:locator:…)` keeps decoded tensors; nil decodes every time.
+    /// The command line sets it (unless `--no-decoded-cache`); library callers opt in.
+    public var decodedCache: DecodedCache?
 
     /// - Parameters:
     ///   - dataDirectory: the `--data-dir` argument (nil or empty when not given).
-    ///   - environment: the process environment (only `BMRS_DATA_DIR` is read).
+    ///   - environment: the process environment (`BMRS_DATA_DIR`, and `BMRS_CACHE_DIR`,
+    ///     `XDG_CACHE_HOME`, `HOME` for the per-user cache).
     ///   - systemDirectories: last-resort directories per data set; tests replace them.
     public init(dataDirectory: String?, environment: [String: String],
                 systemDirectories: [DatasetName: [String]] = DataLocator.defaultSystemDirectories,
@@ -47,13 +57,20 @@ public struct DataLocator: Sendable {
         self.dataDirectory = nonEmpty(dataDirectory)
         self.environmentDirectory = nonEmpty(environment[DataLocator.environmentVariable])
         self.systemDirectories = systemDirectories
+        self.userCacheDirectory = UserCache.dataRoot(environment: environment)?.path
+    }
+
+    /// Where `bmrs data fetch` installs (`<root>/<name>`): `--data-dir`, else
+    /// `BMRS_DATA_DIR`, else the per-user cache; nil if none is known.
+    public var fetchRoot: URL? {
+        (dataDirectory ?? environmentDirectory ?? userCacheDirectory).map { URL(fileURLWithPath: $0, isDirectory: true) }
     }
 
     /// One place searched for a data set, and why it is searched.
     public struct Candidate: Sendable, Equatable {
         /// The directory searched.
         public let directory: URL
-        /// "--data-dir", "BMRS_DATA_DIR" or "system".
+        /// "--data-dir", "BMRS_DATA_DIR", "user cache", "system" or "./data".
         public let origin: String
     }
 
@@ -77,6 +94,14 @@ public struct DataLocator: Sendable {
                 result.append(Candidate(directory: rootURL.appendingPathComponent(sub, isDirectory: true), origin: origin))
             }
             result.append(Candidate(directory: rootURL, origin: origin))
+        }
+        // Only the named subfolders: the fetcher installs there, and MNIST and
+        // Fashion-MNIST files in the root itself could not be told apart.
+        if let cache = userCacheDirectory {
+            let root = URL(fileURLWithPath: cache, isDirectory: true)
+            for sub in DataLocator.subfolders(of: name) {
+                result.append(Candidate(directory: root.appendingPathComponent(sub, isDirectory: true), origin: "user cache"))
+            }
         }
         for dir in systemDirectories[name] ?? [] {
             result.append(Candidate(directory: URL(fileURLWithPath: dir, isDirectory: true), origin: "system"))
@@ -114,6 +139,10 @@ public struct DataLocator: Sendable {
         var expected = "\(DataLocator.requiredFilesDescription(of: name)) in --data-dir or \(DataLocator.environmentVariable) (or their \(DataLocator.subfolders(of: name).joined(separator: "|")) subfolder)"
         if name == .mnist5k { expected += "; scripts/fetch-mnist-5k.sh downloads it" }
         if name == .fashionMNIST { expected += ", or the Debian package dataset-fashion-mnist" }
+        if DatasetCatalog.source(for: name) != nil {
+            let into = fetchRoot.map { " (into \($0.appendingPathComponent(DataLocator.subfolders(of: name)[0]).path))" } ?? ""
+            expected += "; `bmrs data fetch \(name.rawValue)` downloads and verifies it\(into), or add --fetch to a grid, report or train command"
+        }
         let found = places.isEmpty
             ? "no place to search (no --data-dir given, \(DataLocator.environmentVariable) not set, no default directory for \(name.rawValue))"
             : "it in none of: " + report.joined(separator: "; ")

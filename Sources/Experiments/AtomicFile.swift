@@ -47,8 +47,8 @@ public enum AtomicFile {
     }
 
     /// Encodes `value` as pretty, key-sorted JSON (stable diffs) and writes it atomically.
-    public static func writeJSON<T: Encodable>(_ value: T, to url: URL) throws {
-        try write(JSONCoding.encode(value), to: url)
+    public static func writeJSON<T: Encodable>(_ value: T, to url: URL, keys: JSONCoding.KeyStyle = .snakeCase) throws {
+        try write(JSONCoding.encode(value, keys: keys), to: url)
     }
 }
 
@@ -93,23 +93,29 @@ public struct FileWriteError: Error, CustomStringConvertible, LocalizedError, Se
 /// The project's JSON conventions: snake_case keys, sorted, pretty; non-finite numbers as
 /// the strings "inf", "-inf" (NaN is never written: it is a bug upstream).
 public enum JSONCoding {
-    public static func encoder() -> JSONEncoder {
+    /// How keys are spelled. `.snakeCase`: the documented formats (run records, sweeps, knee
+    /// files). `.declared`: each type's own coding keys, for stored values that mix both
+    /// conventions (a ``ResultSet`` holds `GridConfig`, whose keys are already snake_case,
+    /// and Analysis' `deltaFBMRSNExact`): a snake-case round trip would not give them back.
+    public enum KeyStyle: Sendable { case snakeCase, declared }
+
+    public static func encoder(keys: KeyStyle = .snakeCase) -> JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        e.keyEncodingStrategy = .convertToSnakeCase
+        if keys == .snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
 
-    public static func decoder() -> JSONDecoder {
+    public static func decoder(keys: KeyStyle = .snakeCase) -> JSONDecoder {
         let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
+        if keys == .snakeCase { d.keyDecodingStrategy = .convertFromSnakeCase }
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
     }
 
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        var data = try encoder().encode(value)
+    public static func encode<T: Encodable>(_ value: T, keys: KeyStyle = .snakeCase) throws -> Data {
+        var data = try encoder(keys: keys).encode(value)
         data.append(0x0A)
         return data
     }

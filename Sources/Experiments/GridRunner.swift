@@ -3,13 +3,9 @@ import BayesianPruning
 import Datasets
 import NeuralCore
 
-/// Runs a grid into one directory:
-///
-///     DIR/grid.yaml                     the resolved config
-///     DIR/runs/<key>.json               one run record per training unit (content-addressed)
-///     DIR/runs/checkpoints/<key>.bin    its checkpoint (written before the record)
-///     DIR/sweeps/…                      post-training curves (see SweepRunner)
-///     DIR/results/runs.csv, curves.csv  the summary, once every unit exists
+/// Runs a grid into one directory (its layout: ``GridDirectory``): the training runs, their
+/// checkpoints and the analyses of the models a report looks into (``ModelAnalysis``), the
+/// post-training curves (``SweepRunner``), and the summary once every unit exists.
 ///
 /// Every unit is claimed through a lock file, so several processes (`--jobs`) share the
 /// work, `--shard i/n` splits it across machines, and a rerun after `kill -9` loses only
@@ -26,16 +22,11 @@ public struct GridRunner {
         self.directory = directory
     }
 
-    var runsDirectory: URL { directory.appendingPathComponent("runs") }
-    var sweepsDirectory: URL { directory.appendingPathComponent("sweeps") }
-    var resultsDirectory: URL { directory.appendingPathComponent("results") }
-    func checkpointURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("checkpoints/\(key).bin") }
-    /// The last-epoch network of an unpruned (`none`) run, beside its reported checkpoint.
-    public func finalCheckpointURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("checkpoints/\(key).final.bin") }
-    /// The model a sweep's curves prune.
-    public func sweepModelCheckpointURL(_ sweep: SweepConfig) -> URL {
-        SweepRunner(config: sweep, directory: sweepsDirectory).modelDirectory.appendingPathComponent(TrainingSession.checkpointFileName)
-    }
+    public var layout: GridDirectory { GridDirectory(directory) }
+    var runsDirectory: URL { layout.runs }
+    var sweepsDirectory: URL { layout.sweeps.root }
+    func checkpointURL(_ key: String) -> URL { layout.checkpoint(key) }
+    func finalCheckpointURL(_ key: String) -> URL { layout.finalCheckpoint(key) }
 
     public struct Progress: Sendable {
         public var unitsTotal: Int
@@ -56,7 +47,7 @@ public struct GridRunner {
                     log: (String) -> Void = { _ in }) throws -> Progress {
         try config.validate()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let resolved = directory.appendingPathComponent("grid.yaml")
+        let resolved = layout.config
         if !FileManager.default.fileExists(atPath: resolved.path) {
             try AtomicFile.write(Data(try config.yaml().utf8), to: resolved)
         }
@@ -111,7 +102,10 @@ public struct GridRunner {
                                                                  finalCheckpoint: training.method == .none ? finalCheckpointURL(key) : nil,
                                                                  resuming: resuming,
                                                                  afterSteps: recorder.map { r in { try r.observe(epoch: $0, network: $1, capture: $2) } })
-                if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") } else { try recorder?.finish() }
+                if record.status == .failed { log("run \(key) failed: \(record.failure ?? "")") } else {
+                    try recorder?.finish()
+                    try storeAnalyses(of: unit)
+                }
                 try store.save(record, key: key)
                 computed += 1
                 progressed = true
@@ -125,8 +119,13 @@ public struct GridRunner {
             runner.shard = shard
             runner.stop = stop
             let (splits, dataDirectory) = try data.splits(for: sweep.base)
-            if try runner.run(splits: splits, dataDirectory: dataDirectory, modelState: modelState(for: sweep, units: units, store: store),
-                              log: log) == nil { sweepsComplete = false }
+            if let result = try runner.run(splits: splits, dataDirectory: dataDirectory,
+                                           modelState: modelState(for: sweep, units: units, store: store), log: log) {
+                // With its curves done, the model's analysis can name every criterion they scored.
+                try ModelAnalysis.store(checkpoint: layout.sweeps.modelCheckpoint(result.model), structureScores: result.structureScores)
+            } else {
+                sweepsComplete = false
+            }
         }
         let done = units.filter { store.isDone($0.key) }.count
         let complete = done == units.count && sweepsComplete
@@ -149,7 +148,15 @@ public struct GridRunner {
     }
 
     func prefix(_ key: String) -> TrainingPrefix {
-        TrainingPrefix(directory: runsDirectory.appendingPathComponent("prefixes").appendingPathComponent(key))
+        TrainingPrefix(directory: layout.prefix(key))
+    }
+
+    /// Stores the analyses of the models a report looks into (``ResultSet``), while the
+    /// checkpoints are at hand: a report then reads values instead of loading networks.
+    func storeAnalyses(of unit: GridUnit) throws {
+        for role in ResultSet.roles(of: unit) {
+            try ModelAnalysis.store(checkpoint: role == .lastEpoch ? finalCheckpointURL(unit.key) : checkpointURL(unit.key))
+        }
     }
 
     /// The recorder of a `none` unit's prefix: the grid's runs that fork from it, epoch 1
@@ -179,33 +186,33 @@ public struct GridRunner {
     /// instead of training it twice.
     func reuseTrainedModel(for sweep: SweepConfig, store: UnitStore) {
         let unit = GridUnit(config: sweep.base, matched: false)
-        let runner = SweepRunner(config: sweep, directory: sweepsDirectory)
-        let target = runner.modelDirectory
+        let model = contentKey(sweep.base)
         let checkpoint = checkpointURL(unit.key), record = store.resultURL(unit.key)
         let fm = FileManager.default
         guard fm.fileExists(atPath: record.path), fm.fileExists(atPath: checkpoint.path),
-              !fm.fileExists(atPath: target.appendingPathComponent(TrainingSession.recordFileName).path),
+              !fm.fileExists(atPath: layout.sweeps.modelRecord(model).path),
               let c = try? Data(contentsOf: checkpoint), let r = try? Data(contentsOf: record) else { return }
-        try? AtomicFile.write(c, to: target.appendingPathComponent(TrainingSession.checkpointFileName))
-        try? AtomicFile.write(r, to: target.appendingPathComponent(TrainingSession.recordFileName))
+        try? AtomicFile.write(c, to: layout.sweeps.modelCheckpoint(model))
+        try? AtomicFile.write(r, to: layout.sweeps.modelRecord(model))
     }
 
     /// Merges shard directories (runs, checkpoints, sweeps) into this grid's directory.
     @discardableResult
     public static func merge(shards: [URL], into directory: URL) throws -> Int {
-        let store = try UnitStore(directory: directory.appendingPathComponent("runs"))
+        let into = GridDirectory(directory)
+        let store = try UnitStore(directory: into.runs)
         var copied = 0
-        for shard in shards {
-            copied += try store.merge(from: UnitStore(directory: shard.appendingPathComponent("runs")))
-            let checkpoints = shard.appendingPathComponent("runs/checkpoints")
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? [] where name.hasSuffix(".bin") {
-                let to = directory.appendingPathComponent("runs/checkpoints/\(name)")
+        for shard in shards.map(GridDirectory.init) {
+            copied += try store.merge(from: UnitStore(directory: shard.runs))
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: shard.checkpoints.path)) ?? []
+            for name in names where GridDirectory.isCheckpointFile(name) {
+                let to = into.checkpoints.appendingPathComponent(name)
                 if !FileManager.default.fileExists(atPath: to.path) {
-                    try AtomicFile.write(Data(contentsOf: checkpoints.appendingPathComponent(name)), to: to)
+                    try AtomicFile.write(Data(contentsOf: shard.checkpoints.appendingPathComponent(name)), to: to)
                 }
             }
-            copied += try SweepRunner.merge(shards: [shard.appendingPathComponent("sweeps")], into: directory.appendingPathComponent("sweeps"))
-            let yaml = shard.appendingPathComponent("grid.yaml"), target = directory.appendingPathComponent("grid.yaml")
+            copied += try SweepRunner.merge(shards: [shard.sweeps.root], into: into.sweeps.root)
+            let yaml = shard.config, target = into.config
             if FileManager.default.fileExists(atPath: yaml.path) && !FileManager.default.fileExists(atPath: target.path) {
                 try AtomicFile.write(Data(contentsOf: yaml), to: target)
             }
@@ -222,7 +229,7 @@ public struct GridRunner {
     /// Post-training curves of every finished sweep.
     public func sweepResults() throws -> [SweepResult] {
         try config.sweepConfigs().compactMap { sweep in
-            let url = sweepsDirectory.appendingPathComponent("sweep-\(contentKey(sweep.base)).json")
+            let url = layout.sweeps.result(contentKey(sweep.base))
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
             return try JSONCoding.decoder().decode(SweepResult.self, from: Data(contentsOf: url))
         }
@@ -250,8 +257,8 @@ public struct GridRunner {
                                String(format: "%.6f", p.testAccuracy), "\(p.layerCollapsed)", p.unit].joined(separator: ","))
             }
         }
-        try AtomicFile.write(Data((runs.joined(separator: "\n") + "\n").utf8), to: resultsDirectory.appendingPathComponent("runs.csv"))
-        try AtomicFile.write(Data((curves.joined(separator: "\n") + "\n").utf8), to: resultsDirectory.appendingPathComponent("curves.csv"))
+        try AtomicFile.write(Data((runs.joined(separator: "\n") + "\n").utf8), to: layout.runsSummary)
+        try AtomicFile.write(Data((curves.joined(separator: "\n") + "\n").utf8), to: layout.curvesSummary)
     }
 }
 

@@ -112,24 +112,24 @@ public struct SweepRunner {
     }
 
     public var modelKey: String { contentKey(config.base) }
-    var modelDirectory: URL { directory.appendingPathComponent("models").appendingPathComponent(modelKey) }
-    var units: URL { directory.appendingPathComponent("units") }
-    static let taylorFileName = "taylor-scores.json"
-    var taylorURL: URL { modelDirectory.appendingPathComponent(Self.taylorFileName) }
+    var layout: SweepDirectory { SweepDirectory(directory) }
+    var modelDirectory: URL { layout.model(modelKey) }
+    var units: URL { layout.units }
+    var taylorURL: URL { layout.taylorScores(modelKey) }
 
     /// Merges the results of sweeps run elsewhere (shards) into this directory: trained
     /// models and finished units. Running the sweep here afterwards computes nothing new.
     @discardableResult
     public static func merge(shards: [URL], into directory: URL) throws -> Int {
         var copied = 0
-        let units = try UnitStore(directory: directory.appendingPathComponent("units"))
-        for shard in shards {
-            copied += try units.merge(from: UnitStore(directory: shard.appendingPathComponent("units")))
-            let models = shard.appendingPathComponent("models")
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [] {
-                let target = directory.appendingPathComponent("models").appendingPathComponent(name)
-                for file in [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName] {
-                    let from = models.appendingPathComponent(name).appendingPathComponent(file)
+        let into = SweepDirectory(directory)
+        let units = try UnitStore(directory: into.units)
+        for shard in shards.map(SweepDirectory.init) {
+            copied += try units.merge(from: UnitStore(directory: shard.units))
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: shard.models.path)) ?? [] {
+                let target = into.model(name)
+                for file in SweepDirectory.modelFiles {
+                    let from = shard.model(name).appendingPathComponent(file)
                     let to = target.appendingPathComponent(file)
                     if FileManager.default.fileExists(atPath: from.path) && !FileManager.default.fileExists(atPath: to.path) {
                         try AtomicFile.write(Data(contentsOf: from), to: to)
@@ -196,7 +196,7 @@ public struct SweepRunner {
         let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
                                  unitsComputed: computed, unitsReused: keys.count - computed,
                                  structureScores: scores.isEmpty ? nil : scores)
-        try AtomicFile.writeJSON(result, to: directory.appendingPathComponent("sweep-\(modelKey).json"))
+        try AtomicFile.writeJSON(result, to: layout.result(modelKey))
         return result
     }
 
@@ -264,8 +264,8 @@ public struct SweepRunner {
     /// The unpruned model: trained once per configuration, then reused.
     func trainedModel(splits: DatasetSplits, dataDirectory: String, state: TrainerState? = nil,
                       log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
-        let recordURL = modelDirectory.appendingPathComponent(TrainingSession.recordFileName)
-        let checkpointURL = modelDirectory.appendingPathComponent(TrainingSession.checkpointFileName)
+        let recordURL = layout.modelRecord(modelKey)
+        let checkpointURL = layout.modelCheckpoint(modelKey)
         if FileManager.default.fileExists(atPath: recordURL.path), FileManager.default.fileExists(atPath: checkpointURL.path) {
             let record = try JSONCoding.decoder().decode(RunRecord.self, from: Data(contentsOf: recordURL))
             log("reusing trained model \(modelKey)")

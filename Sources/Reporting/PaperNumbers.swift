@@ -1,5 +1,4 @@
-import Datasets
-import NeuralCore
+import Experiments
 
 /// Published and reference numbers a report sets its own results beside:
 /// the paper's table (SPEC §7: 10 seeds, mean, with a std where the paper gives one) and

@@ -1,29 +1,21 @@
 import Foundation
+import Analysis
 
-/// A mean ± std over seeds, as one cell of a results table shows it (SPEC §6).
+/// A table cell's number is an `Analysis.Summary`: mean ± std over seeds (SPEC §6), with
+/// the display rules below.
 ///
 /// - `std` is the population std (ddof 0), as in the paper's code. `std.isNaN` means
 ///   "not reported" (the paper gives no std for most of its cells, SPEC §7): tables then
 ///   show the mean alone, as they do for a single seed.
 /// - `count` is the number of seeds behind the mean; `count == 0` means the result is
 ///   missing (every run failed or was never run) and tables show `--`.
-public struct MeanStd: Sendable, Equatable {
-    public var mean: Double
-    public var std: Double
-    public var count: Int
-
-    public init(mean: Double, std: Double, count: Int) {
-        self.mean = mean
-        self.std = std
-        self.count = count
-    }
-
+extension Summary {
     /// A missing result: renders as `--`, never bold.
-    public static let missing = MeanStd(mean: 0, std: 0, count: 0)
+    public static let missing = Summary(mean: 0, std: 0, count: 0)
 
     /// A mean over `count` seeds whose std was not reported (renders without `± std`).
-    public static func meanOnly(_ mean: Double, count: Int) -> MeanStd {
-        MeanStd(mean: mean, std: .nan, count: count)
+    public static func meanOnly(_ mean: Double, count: Int) -> Summary {
+        Summary(mean: mean, std: .nan, count: count)
     }
 
     /// Missing means no seeds, or a mean that is not a finite number.
@@ -32,9 +24,13 @@ public struct MeanStd: Sendable, Equatable {
     /// Whether a table shows `± std`: at least two seeds and a reported, finite std.
     public var showsStd: Bool { !isMissing && count > 1 && std.isFinite }
 
-    /// Equal when the means, counts and stds agree; two unreported (NaN) stds are equal.
-    public static func == (a: MeanStd, b: MeanStd) -> Bool {
-        a.mean == b.mean && a.count == b.count && (a.std == b.std || (a.std.isNaN && b.std.isNaN))
+    /// The cell as the table figure and the comparison tables print it ("93.20 ± 0.31",
+    /// "--" when missing), rounded by `String(format:)`. The templates' cells round through
+    /// ``twoDecimals(_:)`` instead, which differs at exact ties (0.125): the two are kept as
+    /// they are, so that reports stay byte-identical.
+    var cellText: String {
+        if isMissing { return "--" }
+        return showsStd ? String(format: "%.2f ± %.2f", mean, std) : String(format: "%.2f", mean)
     }
 }
 
@@ -84,9 +80,9 @@ public struct PaperTable: Sendable {
 
     /// One method on one data set: parameter compression % and test accuracy %.
     public struct Cell: Sendable {
-        public var compression: MeanStd
-        public var accuracy: MeanStd
-        public init(compression: MeanStd, accuracy: MeanStd) {
+        public var compression: Summary
+        public var accuracy: Summary
+        public init(compression: Summary, accuracy: Summary) {
             self.compression = compression
             self.accuracy = accuracy
         }

@@ -1,6 +1,5 @@
 import Foundation
 import Analysis
-import BayesianPruning
 import Experiments
 
 /// Mean ± std over seeds of a set of run records, grouped by data set × network ×
@@ -34,7 +33,7 @@ public struct RunSummary: Sendable {
             let ok = rs.filter { $0.status == .finished }
             let first = rs[0]
             return Row(dataset: first.config.dataset.rawValue, network: first.config.network.description,
-                       protocolVariant: first.config.protocolVariant.rawValue, method: RunSummary.methodLabel(first),
+                       protocolVariant: first.config.protocolVariant.rawValue, method: Vocabulary.method(first),
                        seeds: rs.map(\.config.seed).sorted(),
                        parameterCompression: RunSummary.summary(ok.map { $0.compression?.parameterCompression ?? 0 }),
                        neuronCompression: RunSummary.summary(ok.map { $0.compression?.neuronCompression ?? 0 }),
@@ -49,11 +48,7 @@ public struct RunSummary: Sendable {
     }
 
     static func key(_ r: RunRecord) -> String {
-        "\(r.config.dataset.rawValue)|\(r.config.network.description)|\(r.config.protocolVariant.rawValue)|\(methodLabel(r))"
-    }
-
-    public static func methodLabel(_ r: RunRecord) -> String {
-        r.config.method.displayName + (r.config.matchedPrunedFraction != nil ? " (matched)" : "")
+        "\(r.config.dataset.rawValue)|\(r.config.network.description)|\(r.config.protocolVariant.rawValue)|\(Vocabulary.method(r))"
     }
 
     /// Reads every `run.json` below `directory`.
@@ -74,12 +69,12 @@ public struct RunSummary: Sendable {
     /// A Markdown table: parameter and neuron compression and test accuracy, mean ± std.
     public func markdown() -> String {
         func cell(_ s: Summary) -> String { s.count == 0 ? "–" : String(format: "%.2f ± %.2f", s.mean, s.std) }
-        var lines = ["| data set | network | protocol | method | seeds | param. comp. % | neuron comp. % | test acc. % |",
-                     "|---|---|---|---|---|---|---|---|"]
+        var table = MarkdownTable(["data set", "network", "protocol", "method", "seeds", "param. comp. %", "neuron comp. %", "test acc. %"])
         for r in rows {
             let seeds = r.seeds.map(String.init).joined(separator: ", ") + (r.failed > 0 ? " (\(r.failed) failed)" : "")
-            lines.append("| \(r.dataset) | \(r.network) | \(r.protocolVariant) | \(r.method) | \(seeds) | \(cell(r.parameterCompression)) | \(cell(r.neuronCompression)) | \(cell(r.testAccuracy)) |")
+            table.append([r.dataset, r.network, r.protocolVariant, r.method, seeds,
+                          cell(r.parameterCompression), cell(r.neuronCompression), cell(r.testAccuracy)])
         }
-        return lines.joined(separator: "\n")
+        return table.text
     }
 }

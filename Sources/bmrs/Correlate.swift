@@ -1,8 +1,8 @@
 import Analysis
 import ArgumentParser
+import Experiments
 import Foundation
 import NeuralCore
-import Reporting
 
 struct Correlate: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -22,6 +22,7 @@ struct GridCommand: ParsableCommand {
         @Option(help: "Write a Slurm job array (one task per shard) and a dependent merge + report job into DIR instead of running.")
         var emitSlurm: String?
         @OptionGroup var data: DataOptions
+        @OptionGroup var fetching: FetchOptions
 
         func validate() throws {
             if (config == nil) == (profile == nil) { throw ValidationError("give a config file or --profile NAME") }
@@ -49,6 +50,7 @@ struct GridCommand: ParsableCommand {
                 print("submit with: \(URL(fileURLWithPath: emitSlurm).appendingPathComponent("submit.sh").path)")
                 return
             }
+            try fetching.ensure(grid.datasets, data: data)
             var runner = GridRunner(config: grid, directory: URL(fileURLWithPath: out ?? "runs/\(grid.name)"))
             if let shard { runner.shard = try Shard(parsing: shard) }
             let started = Date()
@@ -60,7 +62,7 @@ struct GridCommand: ParsableCommand {
                 return
             }
             print(RunSummary(records: try runner.records()).markdown())
-            print("results: \(runner.directory.appendingPathComponent("results").path)")
+            print("results: \(runner.layout.results.path)")
         }
     }
 

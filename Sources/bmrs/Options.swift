@@ -17,13 +17,19 @@ extension BMRSNConstant: ExpressibleByArgument {}
 extension KLAveraging: ExpressibleByArgument {}
 extension ReportedModel: ExpressibleByArgument {}
 
-/// Where data sets are looked for: `--data-dir`, then BMRS_DATA_DIR, then Debian's path.
+/// Where data sets are looked for (`--data-dir`, BMRS_DATA_DIR, the per-user cache,
+/// Debian's path, ./data) and whether their decoded tensors are cached.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Directory holding the data sets (else $BMRS_DATA_DIR, else /usr/share/datasets/fashion-mnist for Fashion-MNIST).")
+    @Option(help: "Directory holding the data sets, searched first; `bmrs data fetch` installs there (else $BMRS_DATA_DIR, else ~/.cache/bmrs/datasets; Fashion-MNIST also from /usr/share/datasets/fashion-mnist).")
     var dataDir: String?
+    @Flag(help: "Decode the data set from its files every time, without the decoded-data cache (~/.cache/bmrs/decoded; also BMRS_DECODED_CACHE=off).")
+    var noDecodedCache = false
 
     var locator: DataLocator {
-        DataLocator(dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        var locator = DataLocator(dataDirectory: dataDir, environment: environment)
+        if !noDecodedCache { locator.decodedCache = DecodedCache.standard(environment: environment, log: { printErr($0) }) }
+        return locator
     }
 }
 

@@ -18,6 +18,7 @@ struct Report: ParsableCommand {
     @Option(help: "PNG resolution.") var dpi: Double = 200
     @Flag(help: .hidden) var worker = false
     @OptionGroup var data: DataOptions
+    @OptionGroup var fetching: FetchOptions
 
     func validate() throws {
         let sources = [config != nil, profile != nil, from != nil].filter { $0 }.count
@@ -33,7 +34,7 @@ struct Report: ParsableCommand {
         let directory: URL
         if let from {
             directory = URL(fileURLWithPath: from)
-            grid = try GridConfig.load(directory.appendingPathComponent("grid.yaml"))
+            grid = try GridConfig.load(GridDirectory(directory).config)
         } else {
             grid = try loadGrid(config: config, profile: profile)
             directory = URL(fileURLWithPath: runs ?? "runs/\(grid.name)")
@@ -41,6 +42,7 @@ struct Report: ParsableCommand {
         let runner = GridRunner(config: grid, directory: directory)
         var wall: Double?
         if from == nil {
+            try fetching.ensure(grid.datasets, data: data)
             let progress = try runGrid(runner, jobs: jobs, locator: data.locator)
             if worker { return }
             guard progress.complete else {
@@ -49,19 +51,17 @@ struct Report: ParsableCommand {
             wall = Date().timeIntervalSince(started)
             // Kept beside the results so that `--from` can state it too.
             try AtomicFile.write(Data(String(format: "%.1f\n", wall!).utf8),
-                                 to: directory.appendingPathComponent("results/wall-seconds.txt"))
+                                 to: GridDirectory(directory).wallSeconds)
             print("grid \(grid.name): \(progress.unitsTotal) runs (\(progress.computedHere) computed now) in \(String(format: "%.1f", wall!)) s → \(directory.path)")
         }
-        if wall == nil, let text = try? String(contentsOf: directory.appendingPathComponent("results/wall-seconds.txt"), encoding: .utf8) {
-            wall = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        var results = try ResultSet.load(GridDirectory(directory), grid: grid)
+        if let wall { results.gridWallSeconds = wall }  // as measured, not as the file rounds it
         let templateDirectory = try TemplateDirectory.locate(explicitPath: templates, requiring: "report.md.mustache")
-        var builder = ReportBuilder(runner: runner, templates: templateDirectory,
+        var builder = ReportBuilder(results: results, templates: templateDirectory,
                                     output: URL(fileURLWithPath: out ?? "reports/\(grid.name)"))
         builder.dpi = dpi
-        builder.gridWallSeconds = wall
         let output = try builder.build()
-        print(RunSummary(records: try runner.records()).markdown())
+        print(RunSummary(records: results.records).markdown())
         print("report written to \(builder.output.path):")
         for file in output.files { print("  \(file.lastPathComponent)") }
     }

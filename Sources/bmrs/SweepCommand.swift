@@ -98,7 +98,7 @@ struct SweepCommand: ParsableCommand {
                 print(String(format: "%@ thresholdless point: %.2f %% params removed, %.2f %% neurons, test %.2f %%",
                              point.criterion as NSString, point.parameterCompression, point.neuronCompression, 100 * point.testAccuracy))
             }
-            print("curves: \(URL(fileURLWithPath: out).appendingPathComponent("sweep-\(result.model).json").path)")
+            print("curves: \(SweepDirectory(URL(fileURLWithPath: out)).result(result.model).path)")
         }
     }
 

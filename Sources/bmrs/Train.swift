@@ -55,6 +55,7 @@ struct Train: ParsableCommand {
     @Option(help: "OpenBLAS threads (1 keeps runs reproducible bit for bit).")
     var threads: Int = 1
     @OptionGroup var data: DataOptions
+    @OptionGroup var fetching: FetchOptions
     @Option(help: "Output directory for run.json.")
     var out: String
 
@@ -71,6 +72,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try fetching.ensure([dataset], data: data)
         var config = TrainingConfig()
         config.dataset = dataset
         config.method = method

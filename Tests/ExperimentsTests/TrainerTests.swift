@@ -141,8 +141,10 @@ struct RunRecordTests {
 
 @Suite("Continuous pruning")
 struct ContinuousPruningTests {
+    // Module-qualified: Experiments re-exports the name (ResultSet.swift), and the macro's
+    // `(PruningMethod).self` cannot choose between the two in a file importing both.
     @Test(arguments: [PruningMethod.bmrsN, .snr, .bmrsU(precisionBits: 4), .l2])
-    func recordsCompressionAndFineTunes(method: PruningMethod) throws {
+    func recordsCompressionAndFineTunes(method: BayesianPruning.PruningMethod) throws {
         var config = smallConfig(method: method)
         config.epochs = 3
         config.finetuneEpochs = 2

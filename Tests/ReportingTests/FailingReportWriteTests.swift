@@ -46,13 +46,9 @@ struct FailingReportWriteTests {
                               methods: [.none], matched: nil, seeds: [1], epochs: 1, finetuneEpochs: 0, batchSize: 16,
                               learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard,
                               precisions: nil, curves: nil, slurm: nil)
-        let runner = GridRunner(config: grid, directory: root.appendingPathComponent("grid"))
-        _ = try runner.records()  // creates the (empty) store while still privileged
-        let templates = try TemplateDirectory.locate(explicitPath: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("templates").path, requiring: "report.md.mustache")
+        let templates = try ReportFixture.templates()
         chmod(output.path, 0o555)
-        let builder = ReportBuilder(runner: runner, templates: templates, output: output)
+        let builder = ReportBuilder(results: ReportFixture.empty(grid), templates: templates, output: output)
         do {
             _ = try Self.asUnprivileged { try builder.build() }
             Issue.record("the report was written into a read-only directory")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Analysis
 @testable import Reporting
 
 /// Paper tables: the SPEC §7 numbers through the repository's templates, compared byte for
@@ -9,9 +10,9 @@ import Testing
     // MARK: Fixture: SPEC §7 (10 seeds; std only where the paper gives one)
 
     /// `"52.08"` → a mean over 10 seeds without std; `"97.43±0.14"` → with std.
-    static func value(_ text: String) -> MeanStd {
+    static func value(_ text: String) -> Summary {
         let parts = text.split(separator: "±").map { Double($0)! }
-        return parts.count == 2 ? MeanStd(mean: parts[0], std: parts[1], count: 10) : .meanOnly(parts[0], count: 10)
+        return parts.count == 2 ? Summary(mean: parts[0], std: parts[1], count: 10) : .meanOnly(parts[0], count: 10)
     }
 
     /// `"43.11 / 10.39 · 87.86 / 18.23 · …"` as written in SPEC §7.
@@ -105,8 +106,8 @@ import Testing
     // MARK: Bold rule by hand
 
     static func cell(_ compression: Double, _ accuracy: Double) -> PaperTable.Cell {
-        PaperTable.Cell(compression: MeanStd(mean: compression, std: 0.1, count: 3),
-                        accuracy: MeanStd(mean: accuracy, std: 0.1, count: 3))
+        PaperTable.Cell(compression: Summary(mean: compression, std: 0.1, count: 3),
+                        accuracy: Summary(mean: accuracy, std: 0.1, count: 3))
     }
 
     @Test func boldRuleThreeMethods() {
@@ -164,16 +165,16 @@ import Testing
     }
 
     @Test func cellFormatting() {
-        let bold = TableTemplateContext.number(MeanStd(mean: 93.2, std: 0.314, count: 3), bold: true)
+        let bold = TableTemplateContext.number(Summary(mean: 93.2, std: 0.314, count: 3), bold: true)
         #expect(bold == .init(plain: "93.20 ± 0.31", tex: "\\textbf{93.20 $\\pm$ 0.31}", markdown: "**93.20 ± 0.31**"))
         // One seed: no std, even if one is stored.
-        #expect(TableTemplateContext.number(MeanStd(mean: 93.2, std: 0.31, count: 1), bold: false).plain == "93.20")
+        #expect(TableTemplateContext.number(Summary(mean: 93.2, std: 0.31, count: 1), bold: false).plain == "93.20")
         #expect(TableTemplateContext.number(.meanOnly(-0.001, count: 10), bold: false).plain == "0.00")
         #expect(twoDecimals(0.125) == "0.13")  // exact in binary: half away from zero
         #expect(twoDecimals(-1.5) == "-1.50")
         // An unreported (NaN) std equals another unreported one, not a reported one.
-        #expect(MeanStd.meanOnly(52.08, count: 10) == .meanOnly(52.08, count: 10))
-        #expect(MeanStd.meanOnly(52.08, count: 10) != MeanStd(mean: 52.08, std: 0, count: 10))
+        #expect(Summary.meanOnly(52.08, count: 10) == .meanOnly(52.08, count: 10))
+        #expect(Summary.meanOnly(52.08, count: 10) != Summary(mean: 52.08, std: 0, count: 10))
     }
 
     @Test func missingCellRendersDashes() throws {
@@ -182,7 +183,7 @@ import Testing
                 PaperTable.Row(method: "SNR", cells: [Self.cell(58.57, 96.92), .missing]),
                 PaperTable.Row(method: "L2", cells: [Self.cell(43.11, 10.39),
                                                      PaperTable.Cell(compression: Self.cell(1, 1).compression,
-                                                                     accuracy: MeanStd(mean: .nan, std: 0, count: 3))]),
+                                                                     accuracy: Summary(mean: .nan, std: 0, count: 3))]),
             ]),
         ])
         let md = try render(table, template: "table.md", from: Self.templates())

@@ -1,8 +1,5 @@
 import Foundation
 import Testing
-import BayesianPruning
-import Datasets
-import NeuralCore
 @testable import Experiments
 @testable import Reporting
 

@@ -1,9 +1,6 @@
 import Foundation
 import Testing
 import Analysis
-import BayesianPruning
-import Datasets
-import NeuralCore
 import Rendering
 @testable import Experiments
 @testable import Reporting
@@ -55,7 +52,7 @@ enum CoverageFixture {
 
     static var sweeps: [SweepResult] { seeds.map(sweep) }
 
-    static func builder() throws -> ReportBuilder {
+    static var grid: GridConfig {
         var curves = GridConfig.Curves()
         curves.levels = levels.count
         curves.criteria = [.l2, .snr, .bmrsN]
@@ -63,12 +60,10 @@ enum CoverageFixture {
                               methods: [.none], matched: nil, seeds: seeds, epochs: 1, finetuneEpochs: 1,
                               batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard,
                               precisions: nil, curves: curves, slurm: nil)
-        let templates = try TemplateDirectory.locate(explicitPath: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("templates").path, requiring: "report.md.mustache")
-        return ReportBuilder(runner: GridRunner(config: grid, directory: URL(fileURLWithPath: "/nonexistent")),
-                             templates: templates, output: URL(fileURLWithPath: "/nonexistent"))
+        return grid
     }
+
+    static var figures: CurveFigures { CurveFigures(grid) }
 }
 
 @Suite("Seed coverage in curves, knees and the report")
@@ -79,20 +74,20 @@ struct SeedCoverageReportTests {
     }
 
     @Test func coverageCountsPerPoint() throws {
-        let builder = try CoverageFixture.builder()
+        let figures = CoverageFixture.figures
         let sweeps = CoverageFixture.sweeps
-        let bmrs = try #require(builder.averagedCurve(sweeps, .bmrsN))
+        let bmrs = try #require(figures.averagedCurve(sweeps, .bmrsN))
         #expect(bmrs.points.map(\.y.count) == expectedCounts(bmrs.points.map(\.x), ends: [0, 40, 70]))
         #expect(bmrs.coverageSegments.map(\.seeds) == [3, 2, 1])
         #expect(bmrs.coverageSegments.map(\.to) == [0, bmrs.points.last { $0.x <= 40 }!.x, 70])
-        let snr = try #require(builder.averagedCurve(sweeps, .snr))
+        let snr = try #require(figures.averagedCurve(sweeps, .snr))
         #expect(snr.points.map(\.y.count) == expectedCounts(snr.points.map(\.x), ends: [80, 80, 60]))
-        let l2 = try #require(builder.averagedCurve(sweeps, .l2))
+        let l2 = try #require(figures.averagedCurve(sweeps, .l2))
         #expect(l2.points.allSatisfy { $0.y.count == 3 })
 
         // The figure carries the counts and the full seed number; its drawing sets the
         // partial stretches apart and labels them.
-        let figure = try #require(builder.curveFigure(sweeps, title: "fixture"))
+        let figure = try #require(figures.curveFigure(sweeps, title: "fixture"))
         let series = try #require(figure.series.first { $0.name == "BMRS_N" })
         #expect(series.seedCount == 3)
         #expect(series.points.map(\.seeds) == bmrs.points.map { $0.y.count })
@@ -121,10 +116,10 @@ struct SeedCoverageReportTests {
     }
 
     @Test func kneeAndFrontUseTheAllSeedPart() throws {
-        let builder = try CoverageFixture.builder()
+        let figures = CoverageFixture.figures
         let sweeps = CoverageFixture.sweeps
-        let (figure, analysis) = try #require(builder.kneeFigure(sweeps, title: "fixture"))
-        let snr = try #require(builder.averagedCurve(sweeps, .snr))
+        let (figure, analysis) = try #require(figures.kneeFigure(sweeps, title: "fixture"))
+        let snr = try #require(figures.averagedCurve(sweeps, .snr))
         let allSeeds = snr.meanCurveCoveredByAll(3)
         #expect(allSeeds.points.last!.x <= 60)
         let knee = try #require(Kneedle.knee(of: allSeeds))
@@ -135,7 +130,7 @@ struct SeedCoverageReportTests {
         // Every front point lies on the all-seed part of some mean curve.
         var covered: [Analysis.CurvePoint] = []
         for method in [PruningMethod.l2, .snr, .bmrsN] {
-            covered += try #require(builder.averagedCurve(sweeps, method)).meanCurveCoveredByAll(3).points
+            covered += try #require(figures.averagedCurve(sweeps, method)).meanCurveCoveredByAll(3).points
         }
         #expect(analysis.front.allSatisfy { f in covered.contains { $0.x == f[0] && $0.y == f[1] } })
         #expect(figure.front.count == analysis.front.count)
@@ -159,19 +154,19 @@ struct SeedCoverageReportTests {
     }
 
     @Test func reportTextSaysWhereFewerSeedsContribute() throws {
-        let builder = try CoverageFixture.builder()
-        let note = try #require(builder.coverageNote(CoverageFixture.sweeps))
+        let figures = CoverageFixture.figures
+        let note = try #require(figures.coverageNote(CoverageFixture.sweeps))
         #expect(note.hasPrefix("SNR n=3 on 0.0–"), "\(note)")
         #expect(note.contains("BMRS_N n=3 at 0.0 %, n=2 on 0.7–"), "\(note)")
         #expect(note.contains(", n=1 on ") && note.contains("–70.0 %"), "\(note)")
         #expect(!note.contains("L2"))
-        let report = try builder.renderReport(markdownTable: "", caption: "", records: [], figures: [], coverageNotes: ["Fixture: \(note)"])
+        let report = ReportSetup(grid: CoverageFixture.grid, records: [], gridWallSeconds: nil, coverageNotes: ["Fixture: \(note)"]).text
         #expect(report.contains("Seed coverage: where fewer seeds than all contribute to a mean curve"))
         #expect(report.contains("the Pareto front, the knees and the end points' distances to them use only the part of each mean curve that every seed covers"))
         #expect(report.contains("Stretches by seed count: Fixture: SNR n=3"))
         // Every curve complete: no stretches to list.
         let complete = [CoverageFixture.sweep(seed: 100)]
-        #expect(builder.coverageNote(complete) == nil)
+        #expect(figures.coverageNote(complete) == nil)
     }
 }
 
@@ -180,40 +175,26 @@ struct PostTrainingCriteriaReportTests {
     @Test func heatmapCurvesAndKneeIncludeThem() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bmrs-report-taylor-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        var curves = GridConfig.Curves()
-        curves.levels = 3
-        curves.criteria = [.snr, .bmrsN, .taylor, .random]
-        curves.trainEpochs = 1
-        let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp, hidden: 8, depth: 1)],
-                              methods: [.none], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 0,
-                              batchSize: 16, learningRate: 1e-3, trainLimit: nil, validationLimit: nil, protocolVariant: .standard,
-                              precisions: nil, curves: curves, slurm: nil)
-        let runner = GridRunner(config: grid, directory: root.appendingPathComponent("grid"))
-        let progress = try runner.run(data: { c in
-            (DatasetSplits(train: stripes(160, seed: c.seed), validation: stripes(48, seed: c.seed + 100), test: stripes(48, seed: 7)),
-             URL(fileURLWithPath: "/synthetic"))
-        })
-        #expect(progress.complete)
-        let templates = try TemplateDirectory.locate(explicitPath: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("templates").path, requiring: "report.md.mustache")
-        let builder = ReportBuilder(runner: runner, templates: templates, output: root.appendingPathComponent("report"))
-        let sweeps = try runner.sweepResults()
+        let results = try ReportFixture.results()
+        let grid = results.grid
+        let builder = ReportBuilder(results: results, templates: try ReportFixture.templates(), output: root.appendingPathComponent("report"))
+        let sweeps = results.sweeps
         #expect(sweeps.count == 2 && sweeps.allSatisfy { $0.structureScores?.keys.sorted() == ["random", "taylor"] })
-        let records = try runner.records()
+        let records = results.records
         let noneRuns = records.filter { $0.config.method == .none }
-        let (mean, heatmap) = try #require(try builder.correlationFigure(noneRuns, curveModels: grid.sweepConfigs(), sweeps: sweeps, title: "t"))
+        let models = ModelFigures(results: results), figures = CurveFigures(grid)
+        let (mean, heatmap) = try #require(models.correlationFigure(noneRuns, curveModels: grid.sweepConfigs(), sweeps: sweeps, title: "t"))
         #expect(mean.labels == ["SNR", "E[θ]", "L2", "BMRS_N", "BMRS_U-8", "BMRS_U-4", "Taylor (1st order)", "Random"])
         #expect(heatmap.labels == mean.labels)
         let i = mean.labels.firstIndex(of: "Random")!
         #expect(mean.values[i][i] == 1 && mean.values.allSatisfy { $0.allSatisfy { $0.isFinite && abs($0) <= 1 } })
         // Without the sweeps' scores the heatmap keeps the paper's criteria.
-        let plain = try #require(try builder.correlationFigure(noneRuns, curveModels: grid.sweepConfigs(), title: "t"))
+        let plain = try #require(models.correlationFigure(noneRuns, curveModels: grid.sweepConfigs(), title: "t"))
         #expect(plain.mean.labels == Array(mean.labels.prefix(6)))
-        let figure = try #require(builder.curveFigure(sweeps, title: "t"))
+        let figure = try #require(figures.curveFigure(sweeps, title: "t"))
         #expect(figure.series.map(\.name) == ["SNR", "BMRS_N", "Taylor (1st order)", "Random"])
         #expect(figure.endPoints.map(\.name) == ["BMRS_N"])
-        let (_, analysis) = try #require(builder.kneeFigure(sweeps, title: "t"))
+        let (_, analysis) = try #require(figures.kneeFigure(sweeps, title: "t"))
         #expect(analysis.curveCoverage?.keys.sorted() == ["bmrs-n", "random", "snr", "taylor"])
         _ = try builder.build()
         let report = try String(contentsOf: root.appendingPathComponent("report/report.md"), encoding: .utf8)

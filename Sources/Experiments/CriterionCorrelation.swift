@@ -6,6 +6,8 @@ import NeuralCore
 /// Spearman rank correlation between the criteria's per-structure scores on one trained
 /// network (SPEC §6), every structure of every noise layer pooled, ranks oriented so that
 /// rank order is pruning order (low first for L2, E[θ], SNR; high ΔF first for BMRS).
+/// It lives in Experiments because it reads a trained network: a grid computes it when a
+/// model is trained (``ModelAnalysis``) and reports read the stored matrix.
 public enum CriterionCorrelation {
     /// The criteria of the paper's heatmap, in its order.
     public static let paperCriteria: [any PruningCriterion] = [
@@ -13,13 +15,17 @@ public enum CriterionCorrelation {
         BMRSUCriterion(precisionBits: 8), BMRSUCriterion(precisionBits: 4),
     ]
 
+    /// The labels of `paperCriteria`, in order: the rows of every heatmap.
+    public static var paperLabels: [String] { paperCriteria.map(displayName) }
+
+    /// The criterion's row label: its method's display name (one label per method).
     public static func displayName(_ c: any PruningCriterion) -> String {
         switch c {
-        case is SNRCriterion: "SNR"
-        case is ExpectedThetaCriterion: "E[θ]"
-        case is L2Criterion: "L2"
+        case is SNRCriterion: PruningMethod.snr.displayName
+        case is ExpectedThetaCriterion: PruningMethod.etheta.displayName
+        case is L2Criterion: PruningMethod.l2.displayName
         case let n as BMRSNCriterion: n.constant == .released ? PruningMethod.bmrsNReleased.displayName : PruningMethod.bmrsN.displayName
-        case let u as BMRSUCriterion: "BMRS_U-\(u.precisionBits)"
+        case let u as BMRSUCriterion: PruningMethod.bmrsU(precisionBits: u.precisionBits).displayName
         default: c.name
         }
     }

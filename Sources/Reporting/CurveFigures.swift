@@ -1,0 +1,143 @@
+import Foundation
+import Analysis
+import Experiments
+import Rendering
+
+/// The figures of post-training curves: accuracy against compression per criterion,
+/// averaged over seeds, the Pareto front and knees, and the setup's note on where fewer
+/// seeds than all contribute to a mean curve.
+struct CurveFigures {
+    /// How curves are averaged over seeds (`grid.curves.averaging`; nil: on a common grid).
+    let averaging: GridConfig.CurveAveraging?
+
+    init(_ grid: GridConfig) {
+        averaging = grid.curves?.averaging
+    }
+
+    var averagingByPosition: Bool { averaging == .position }
+
+    /// Mean ± std of per-seed curves: on a common compression grid (default) or, with
+    /// `averaging: position`, by list position as the authors' code does.
+    func averaged(_ perSeed: [Analysis.Curve]) -> AveragedCurve {
+        if averagingByPosition { return averageByPosition(perSeed) }
+        let maxX = perSeed.flatMap { $0.points.map(\.x) }.max() ?? 100
+        return averageOnGrid(perSeed, grid: evenlySpacedGrid(from: 0, to: maxX, count: 101))
+    }
+
+    var averagingCaption: String {
+        averagingByPosition ? "averaged by list position over seeds (the authors' convention)"
+            : "interpolated on a common compression grid"
+    }
+
+    /// One criterion's post-training curve (percentages), averaged over the sweeps' seeds;
+    /// nil when no seed has a point of it.
+    func averagedCurve(_ sweeps: [SweepResult], _ method: PruningMethod) -> AveragedCurve? {
+        let perSeed = sweeps.map { s in
+            Analysis.Curve(points: s.points.filter { $0.criterion == method.description && !$0.endPoint }
+                .map { Analysis.CurvePoint(x: $0.parameterCompression, y: 100 * $0.testAccuracy) })
+        }.filter { !$0.points.isEmpty }
+        return perSeed.isEmpty ? nil : averaged(perSeed)
+    }
+
+    /// A thresholdless criterion's end point in each sweep that has one, with its seed.
+    func endPoints(_ sweeps: [SweepResult], _ method: PruningMethod) -> [(seed: UInt64, point: SweepPoint)] {
+        sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
+    }
+
+    /// A mean curve as drawn: mean ± std per point with the number of seeds it averages, and
+    /// the number of seeds of the full mean (every sweep), so the stretches that fewer seeds
+    /// cover are drawn apart (thinner, faded, "n=k").
+    func series(_ name: String, _ averaged: AveragedCurve, seeds: Int, bands: Bool = true) -> CurveSeries {
+        CurveSeries(name: name, points: averaged.points.map {
+            Rendering.CurvePoint(x: $0.x, mean: $0.y.mean, std: bands && $0.y.count > 1 ? $0.y.std : 0, seeds: $0.y.count)
+        }, seedCount: seeds)
+    }
+
+    /// Per criterion of the sweeps whose mean curve has stretches with fewer seeds than all:
+    /// those stretches, in curve order.
+    func partialCoverage(_ sweeps: [SweepResult]) -> [(method: PruningMethod, segments: [CurveCoverageSegment])] {
+        guard let first = sweeps.first else { return [] }
+        return first.config.criteria.compactMap { method in
+            guard let averaged = averagedCurve(sweeps, method) else { return nil }
+            let segments = averaged.coverageSegments
+            return segments.contains { $0.seeds < sweeps.count } ? (method, segments) : nil
+        }
+    }
+
+    /// One line for the report's setup: which mean curves have stretches with fewer seeds
+    /// than all, and where; nil when every curve is a mean over all seeds everywhere.
+    func coverageNote(_ sweeps: [SweepResult]) -> String? {
+        let partial = partialCoverage(sweeps)
+        guard !partial.isEmpty else { return nil }
+        return partial.map { method, segments in
+            method.displayName + " " + segments.map {
+                "n=\($0.seeds) " + ($0.from == $0.to ? String(format: "at %.1f %%", $0.from) : String(format: "on %.1f–%.1f %%", $0.from, $0.to))
+            }.joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
+
+    func curveFigure(_ sweeps: [SweepResult], title: String) -> CompressionCurveFigure? {
+        guard let first = sweeps.first else { return nil }
+        var series: [CurveSeries] = []
+        var ends: [CurveEndPoint] = []
+        for method in first.config.criteria {
+            let name = method.displayName
+            guard let averaged = averagedCurve(sweeps, method) else { continue }
+            series.append(self.series(name, averaged, seeds: sweeps.count))
+            if method.isThresholdless {
+                let points = endPoints(sweeps, method).map(\.point)
+                if !points.isEmpty {
+                    let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
+                    // Named as its curve, so marker and line share colour and legend entry.
+                    ends.append(CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
+                }
+            }
+        }
+        guard !series.isEmpty else { return nil }
+        let seeds = sweeps.map { String($0.config.base.seed) }.joined(separator: ", ")
+        let partial = series.contains(where: \.hasPartialCoverage)
+            ? "; thin, faded: fewer seeds than all \(sweeps.count) (n=k from there on)" : ""
+        return CompressionCurveFigure(
+            series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
+            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points\(partial)",
+            zoom: ends.isEmpty ? nil : ZoomPanel())
+    }
+
+    /// The knee figure and its analysis (``KneeAnalysis``): the Pareto front of every
+    /// criterion's mean curve, the knees of the SNR and L2 curves, and the distances of the
+    /// thresholdless criteria's end points to both, on the part every seed covers.
+    func kneeFigure(_ sweeps: [SweepResult], title: String) -> (KneeFigure, KneeAnalysis)? {
+        guard let first = sweeps.first else { return nil }
+        let seeds = sweeps.map(\.config.base.seed)
+        var series: [CurveSeries] = []
+        var fullCurves: [String: Analysis.Curve] = [:]
+        var coverage: [String: [CurveCoverageSegment]] = [:]
+        for method in first.config.criteria {
+            guard let averaged = averagedCurve(sweeps, method) else { continue }
+            fullCurves[method.description] = averaged.meanCurveCoveredByAll(sweeps.count)
+            coverage[method.description] = averaged.coverageSegments
+            series.append(self.series(method.displayName, averaged, seeds: sweeps.count, bands: false))
+        }
+        guard !series.isEmpty else { return nil }
+        let measured = first.config.criteria.filter(\.isThresholdless).map { ($0, endPoints(sweeps, $0)) }.filter { !$0.1.isEmpty }
+        let samples = measured.map { method, pairs in
+            KneeAnalysis.EndPointSample(criterion: method.description, seeds: pairs.map(\.seed),
+                                        compression: pairs.map { $0.point.parameterCompression },
+                                        accuracy: pairs.map { 100 * $0.point.testAccuracy })
+        }
+        let use = "the points of each criterion's mean curve that all \(seeds.count) seeds (\(seeds.map(String.init).joined(separator: ", "))) cover; "
+            + "stretches with fewer seeds (past a seed's last point) are drawn but left out"
+        let kneeCriteria: [PruningMethod] = [.snr, .l2]
+        guard let analysis = KneeAnalysis(curves: fullCurves, coverage: coverage, kneeCriteria: kneeCriteria.map(\.description),
+                                          endPoints: samples, seeds: seeds, frontAndKneesUse: use) else { return nil }
+        let knees = kneeCriteria.compactMap { m in analysis.knees[m.description].map { KneePoint(label: "\(m.displayName) knee", x: $0[0], y: $0[1]) } }
+        let ends = zip(measured, samples).map { m, sample -> CurveEndPoint in
+            let x = Summary(sample.compression), y = Summary(sample.accuracy)
+            return CurveEndPoint(name: m.0.displayName, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std)
+        }
+        let figure = KneeFigure(series: series, front: analysis.front.map { DataPoint(x: $0[0], y: $0[1]) }, knees: knees, endPoints: ends,
+                                title: "Pareto front and knee, \(title)",
+                                subtitle: "mean curves over seeds; front and knees on the part every seed covers; distances in percentage points to the nearest front point")
+        return (figure, analysis)
+    }
+}
