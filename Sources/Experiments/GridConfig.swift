@@ -44,13 +44,35 @@ public struct GridConfig: Codable, Hashable, Sendable {
         /// onto a common compression grid) or `position` (the authors' code: by list
         /// position, averaging where present).
         public var averaging: CurveAveraging?
+        /// How the fine-tunes are run (`CurveProtocol`): `ours` (default) or `released`, or a
+        /// list of both to draw them over each other.
+        public var protocols: CurveProtocols?
         public init() {}
         enum CodingKeys: String, CodingKey, CaseIterable {
             case levels, criteria, finetuneEpochs = "finetune_epochs", model, trainEpochs = "train_epochs", networks, averaging
+            case protocols = "protocol"
         }
     }
 
     public enum CurveAveraging: String, Codable, Hashable, Sendable { case grid, position }
+
+    /// `protocol: released` or `protocol: [ours, released]`.
+    public struct CurveProtocols: Codable, Hashable, Sendable {
+        public var values: [CurveProtocol]
+        public init(_ values: [CurveProtocol]) { self.values = values }
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let one = try? c.decode(CurveProtocol.self) { values = [one] } else { values = try c.decode([CurveProtocol].self) }
+            if values.isEmpty || Set(values).count != values.count {
+                throw ConfigError(field: "curves.protocol", expected: "ours, released, or a list of distinct ones",
+                                  found: values.map(\.rawValue).joined(separator: ", "))
+            }
+        }
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            if values.count == 1 { try c.encode(values[0]) } else { try c.encode(values) }
+        }
+    }
 
     public struct Slurm: Codable, Hashable, Sendable {
         public var shards = 4
@@ -197,21 +219,24 @@ public struct GridConfig: Codable, Hashable, Sendable {
     public func sweepConfigs() -> [SweepConfig] {
         guard let curves else { return [] }
         var seen = Set<TrainingConfig>()
-        return trainingUnits().compactMap { unit in
+        return trainingUnits().flatMap { unit -> [SweepConfig] in
             var base = unit.config
             base.method = .none
-            if let kinds = curves.networks, !kinds.contains(base.network.kind) { return nil }
+            if let kinds = curves.networks, !kinds.contains(base.network.kind) { return [] }
             if curves.model != .best || curves.trainEpochs != nil {
                 base.epochs = curves.trainEpochs ?? Curves.defaultTrainEpochs
                 base.finetuneEpochs = 0
                 base.reportedModel = curves.model ?? .final
             }
-            guard seen.insert(base).inserted else { return nil }
-            var s = SweepConfig(base: base)
-            s.levels = curves.levels
-            s.criteria = curves.criteria
-            s.finetuneEpochs = curves.finetuneEpochs
-            return s
+            guard seen.insert(base).inserted else { return [] }
+            return (curves.protocols?.values ?? [.ours]).map { curveProtocol in
+                var s = SweepConfig(base: base)
+                s.levels = curves.levels
+                s.criteria = curves.criteria
+                s.finetuneEpochs = curves.finetuneEpochs
+                s.curveProtocol = curveProtocol == .ours ? nil : curveProtocol
+                return s
+            }
         }
     }
 

@@ -65,12 +65,20 @@ public struct SweepDirectory: Sendable, Hashable {
     public func modelCheckpoint(_ key: String) -> URL { model(key).appendingPathComponent(TrainingSession.checkpointFileName) }
     public func modelRecord(_ key: String) -> URL { model(key).appendingPathComponent(TrainingSession.recordFileName) }
     func taylorScores(_ key: String) -> URL { model(key).appendingPathComponent(Self.taylorFileName) }
+    /// The model's training state after its last steps (where released-protocol chains start).
+    func modelFinalState(_ key: String) -> URL { model(key).appendingPathComponent(Self.finalStateFileName) }
+    /// Released-protocol chains in flight: the results so far and the state after the last
+    /// finished level (removed when the chain's unit is saved; never merged).
+    var chains: URL { root.appendingPathComponent("chains") }
+    func chainProgress(_ key: String) -> URL { chains.appendingPathComponent("\(key).json") }
+    func chainState(_ key: String, levels: Int) -> URL { chains.appendingPathComponent("\(key).state-\(levels).bin") }
     public var units: URL { root.appendingPathComponent("units") }
     /// The curves of one model.
     public func result(_ key: String) -> URL { root.appendingPathComponent("sweep-\(key).json") }
 
     static let taylorFileName = "taylor-scores.json"
+    static let finalStateFileName = "final-state.bin"
     /// The files of a model's folder that `merge` copies.
-    static let modelFiles = [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName,
+    static let modelFiles = [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName, finalStateFileName,
                              GridDirectory.analysis(ofCheckpoint: URL(fileURLWithPath: TrainingSession.checkpointFileName)).lastPathComponent]
 }

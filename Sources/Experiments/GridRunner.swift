@@ -229,7 +229,7 @@ public struct GridRunner {
     /// Post-training curves of every finished sweep.
     public func sweepResults() throws -> [SweepResult] {
         try config.sweepConfigs().compactMap { sweep in
-            let url = layout.sweeps.result(contentKey(sweep.base))
+            let url = layout.sweeps.result(SweepRunner.resultKey(sweep))
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
             return try JSONCoding.decoder().decode(SweepResult.self, from: Data(contentsOf: url))
         }
@@ -248,11 +248,11 @@ public struct GridRunner {
                          String(format: "%.4f", cr?.parameterCompression ?? 0), "\(c?.layerCollapsed ?? false)",
                          "\(r.unitsCameBack)", unit.key].joined(separator: ","))
         }
-        var curves = ["dataset,network,seed,criterion,level,end_point,neuron_compression,parameter_compression,test_accuracy,layer_collapse,unit"]
+        var curves = ["dataset,network,seed,curve_protocol,criterion,level,end_point,neuron_compression,parameter_compression,test_accuracy,layer_collapse,unit"]
         for s in try sweepResults() {
             for p in s.points {
                 curves.append([s.config.base.dataset.rawValue, csvQuoted(s.config.base.network.description), "\(s.config.base.seed)",
-                               p.criterion, p.level.map { String(format: "%.4f", $0) } ?? "", "\(p.endPoint)",
+                               s.config.resolvedProtocol.rawValue, p.criterion, p.level.map { String(format: "%.4f", $0) } ?? "", "\(p.endPoint)",
                                String(format: "%.4f", p.neuronCompression), String(format: "%.4f", p.parameterCompression),
                                String(format: "%.6f", p.testAccuracy), "\(p.layerCollapsed)", p.unit].joined(separator: ","))
             }

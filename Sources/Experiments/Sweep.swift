@@ -19,6 +19,11 @@ public struct SweepConfig: Codable, Hashable, Sendable {
     public var levels = 100
     /// Fine-tuning epochs after setting the masks (SPEC §6: 1).
     public var finetuneEpochs = 1
+    /// How the fine-tunes are run; nil is `ours` (and keeps the results of sweeps written
+    /// before the option existed as they were).
+    public var curveProtocol: CurveProtocol?
+
+    public var resolvedProtocol: CurveProtocol { curveProtocol ?? .ours }
 
     public init(base: TrainingConfig) {
         self.base = base
@@ -38,6 +43,20 @@ public struct SweepConfig: Codable, Hashable, Sendable {
             throw ConfigError(field: "criteria", expected: "pruning criteria (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, taylor, random)", found: "\(bad)")
         }
     }
+}
+
+/// How a curve's fine-tunes are run (SPEC §6).
+/// - `ours` (the default): every (criterion, level) fine-tunes the trained model on its own,
+///   with a fresh Adam and shuffled data, so a point depends only on its mask (and identical
+///   masks are one unit); BMRS end points are fine-tuned the same way.
+/// - `released`: the authors' `compression_vs_accuracy_separate.py`. Per criterion the levels
+///   run in order as one chain: each reloads the trained weights and sets its masks, but Adam
+///   (created for the model's training and never reset) and the noise stream carry over from
+///   the level before, and the training data are read unshuffled. A point is kept only when
+///   the neuron compression changed; a BMRS end point is the chain's first level with the
+///   thresholdless mask.
+public enum CurveProtocol: String, Codable, Hashable, Sendable, CaseIterable {
+    case ours, released
 }
 
 /// One point of a curve.
@@ -77,6 +96,24 @@ struct SweepUnitIdentity: Codable, Hashable {
     var keep: [[Bool]]
 }
 
+/// The identity of one criterion's chain of fine-tunes under the released protocol: every
+/// level's masks in order (a level's result depends on all levels before it).
+struct ReleasedChainIdentity: Codable, Hashable {
+    var model: String
+    var curveProtocol = CurveProtocol.released
+    var finetuneEpochs: Int
+    var criterion: String
+    var keep: [[[Bool]]]
+}
+
+/// A finished chain (what its unit stores), or one in flight (its progress file): the
+/// fine-tune of each level done so far, in level order.
+struct ReleasedChainResult: Codable {
+    var key: String
+    var criterion: String
+    var levels: [SweepUnitResult]
+}
+
 public struct SweepResult: Codable, Sendable {
     public var config: SweepConfig
     public var model: String
@@ -112,6 +149,12 @@ public struct SweepRunner {
     }
 
     public var modelKey: String { contentKey(config.base) }
+    /// The name of the curves' file: the model's key, with the protocol when it is not ours.
+    public var resultKey: String { SweepRunner.resultKey(config) }
+    public static func resultKey(_ config: SweepConfig) -> String {
+        let model = contentKey(config.base)
+        return config.resolvedProtocol == .ours ? model : "\(model)-\(config.resolvedProtocol.rawValue)"
+    }
     var layout: SweepDirectory { SweepDirectory(directory) }
     var modelDirectory: URL { layout.model(modelKey) }
     var units: URL { layout.units }
@@ -167,6 +210,9 @@ public struct SweepRunner {
         let model = try trainedModel(splits: splits, dataDirectory: dataDirectory, state: modelState, log: log)
         let store = try UnitStore(directory: units)
         let scores = try structureScores(model: model.network, splits: splits, log: log)
+        if config.resolvedProtocol == .released {
+            return try runReleased(model: model, store: store, scores: scores, splits: splits, dataDirectory: dataDirectory, log: log)
+        }
         let plan = self.plan(model: model.network, scores: scores)
         let keys = Array(Set(plan.map(\.key))).sorted()
         // A damaged unit file is moved aside here (and computed again below).
@@ -176,7 +222,7 @@ public struct SweepRunner {
             guard store.claim(key) else { continue }
             defer { store.release(key) }
             let keep = plan.first { $0.key == key }!.keep
-            let result = try fineTune(model: model.network, keep: keep, key: key, splits: splits, dataDirectory: dataDirectory)
+            let result = try fineTune(model: model.network, keep: keep, key: key, splits: splits, dataDirectory: dataDirectory).result
             try store.save(result, key: key)
             computed += 1
             log("unit \(key): \(String(format: "%.2f", result.compression.parameterCompression)) % params removed, test \(String(format: "%.2f", 100 * result.testAccuracy)) %")
@@ -196,7 +242,7 @@ public struct SweepRunner {
         let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
                                  unitsComputed: computed, unitsReused: keys.count - computed,
                                  structureScores: scores.isEmpty ? nil : scores)
-        try AtomicFile.writeJSON(result, to: layout.result(modelKey))
+        try AtomicFile.writeJSON(result, to: layout.result(resultKey))
         return result
     }
 
@@ -261,25 +307,39 @@ public struct SweepRunner {
         return plan
     }
 
-    /// The unpruned model: trained once per configuration, then reused.
+    /// The unpruned model: trained once per configuration, then reused. Its state after the
+    /// last epoch's steps (Adam's moments, the noise stream) is kept beside it: the released
+    /// protocol's chains start from it. A model found without that state is trained again
+    /// when the state is needed (training is deterministic: the same checkpoint results).
     func trainedModel(splits: DatasetSplits, dataDirectory: String, state: TrainerState? = nil,
                       log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
         let recordURL = layout.modelRecord(modelKey)
         let checkpointURL = layout.modelCheckpoint(modelKey)
-        if FileManager.default.fileExists(atPath: recordURL.path), FileManager.default.fileExists(atPath: checkpointURL.path) {
+        let stateURL = layout.modelFinalState(modelKey)
+        let fm = FileManager.default
+        let maxBatch = max(config.base.batchSize, config.base.evaluationBatchSize)
+        if fm.fileExists(atPath: recordURL.path), fm.fileExists(atPath: checkpointURL.path),
+           config.resolvedProtocol == .ours || fm.fileExists(atPath: stateURL.path) {
             let record = try JSONCoding.decoder().decode(RunRecord.self, from: Data(contentsOf: recordURL))
             log("reusing trained model \(modelKey)")
-            return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
+            return (try Checkpoint.load(checkpointURL, maxBatch: maxBatch), record)
         }
         log("training model \(modelKey)" + (state.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
+        let lastEpoch = config.base.epochs + config.base.finetuneEpochs
+        var finalState: TrainerState?
         // The checkpoint is written before the record, so a record always has its checkpoint.
-        let record = try Trainer(config: config.base, stop: stop).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL,
-                                                          resuming: state)
+        let record = try Trainer(config: config.base, stop: stop).run(
+            splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL, resuming: state,
+            afterSteps: { epoch, _, capture in if epoch == lastEpoch { finalState = capture() } })
+        if let finalState, record.status == .finished { try TrainerStateFile.write(finalState, to: stateURL) }
         try AtomicFile.writeJSON(record, to: recordURL)
-        return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
+        return (try Checkpoint.load(checkpointURL, maxBatch: maxBatch), record)
     }
 
-    func fineTune(model: Network, keep: [[Bool]], key: String, splits: DatasetSplits, dataDirectory: String) throws -> SweepUnitResult {
+    /// Fine-tunes the model with masks `keep`; `continuing` carries a chain's state in (the
+    /// released protocol), and the state after the fine-tune's steps comes back out.
+    func fineTune(model: Network, keep: [[Bool]], key: String, splits: DatasetSplits, dataDirectory: String,
+                  continuing: FineTuneContinuation? = nil) throws -> (result: SweepUnitResult, state: TrainerState?) {
         let start = Date()
         let startNetwork = Network(descriptors: model.layers.map(LayerDescriptor.init), spec: model.spec, maxBatch: model.maxBatch)
         Checkpoint.copy(from: model, to: startNetwork)
@@ -288,12 +348,112 @@ public struct SweepRunner {
         tune.method = .none
         tune.epochs = config.finetuneEpochs
         tune.finetuneEpochs = 0
-        let record = try Trainer(config: tune, stop: stop).run(splits: splits, dataDirectory: dataDirectory, startingFrom: startNetwork,
-                                                   measureCompaction: false)
-        return SweepUnitResult(key: key, keep: keep,
-                               compression: record.compressionStandard ?? CompressionReport(network: startNetwork),
-                               compressionReleased: record.compressionReleased ?? CompressionReport(network: startNetwork, counting: .released),
-                               testAccuracy: record.testAccuracy, seconds: Date().timeIntervalSince(start),
-                               status: record.status, failure: record.failure)
+        var after: TrainerState?
+        let record = try Trainer(config: tune, stop: stop).run(
+            splits: splits, dataDirectory: dataDirectory, startingFrom: startNetwork, continuing: continuing,
+            measureCompaction: false,
+            afterSteps: continuing == nil ? nil : { epoch, _, capture in if epoch == tune.epochs { after = capture() } })
+        let result = SweepUnitResult(key: key, keep: keep,
+                                     compression: record.compressionStandard ?? CompressionReport(network: startNetwork),
+                                     compressionReleased: record.compressionReleased ?? CompressionReport(network: startNetwork, counting: .released),
+                                     testAccuracy: record.testAccuracy, seconds: Date().timeIntervalSince(start),
+                                     status: record.status, failure: record.failure)
+        return (result, after)
+    }
+
+    // MARK: The released protocol
+
+    struct ReleasedChain {
+        var criterion: String
+        var levels: [(level: Double, keep: [[Bool]])]
+        /// The thresholdless mask of a BMRS criterion (its end point).
+        var endKeep: [[Bool]]?
+        var key: String
+    }
+
+    /// One chain per criterion, over the same masks as `plan`.
+    func releasedChains(model: Network, scores: [String: [[Double]]]) -> [ReleasedChain] {
+        let planned = plan(model: model, scores: scores)
+        return config.criteria.map(\.description).map { name in
+            let entries = planned.filter { $0.criterion == name }
+            let levels = entries.compactMap { e in e.level.map { (level: $0, keep: e.keep) } }
+            let key = contentKey(ReleasedChainIdentity(model: modelKey, finetuneEpochs: config.finetuneEpochs,
+                                                       criterion: name, keep: levels.map(\.keep)))
+            return ReleasedChain(criterion: name, levels: levels, endKeep: entries.first { $0.level == nil }?.keep, key: key)
+        }
+    }
+
+    func runReleased(model: (network: Network, record: RunRecord), store: UnitStore, scores: [String: [[Double]]],
+                     splits: DatasetSplits, dataDirectory: String, log: (String) -> Void) throws -> SweepResult? {
+        let chains = releasedChains(model: model.network, scores: scores)
+        for chain in chains where store.isDone(chain.key) { _ = try store.load(ReleasedChainResult.self, key: chain.key) }
+        var computed = 0
+        for (position, chain) in chains.enumerated() where shard.selects(position: position) && !store.isDone(chain.key) {
+            guard store.claim(chain.key) else { continue }
+            defer { store.release(chain.key) }
+            let result = try runChain(chain, model: model.network, splits: splits, dataDirectory: dataDirectory, log: log)
+            try store.save(result, key: chain.key)
+            try? FileManager.default.removeItem(at: layout.chainProgress(chain.key))
+            computed += 1
+        }
+        guard chains.allSatisfy({ store.isDone($0.key) }) else { return nil }
+        var points: [SweepPoint] = []
+        for chain in chains {
+            guard let r = try store.load(ReleasedChainResult.self, key: chain.key), r.levels.count == chain.levels.count else { return nil }
+            func point(_ i: Int, end: Bool) -> SweepPoint {
+                let u = r.levels[i]
+                let c = config.base.parameterCounting == .released ? u.compressionReleased : u.compression
+                return SweepPoint(criterion: chain.criterion, level: end ? nil : chain.levels[i].level, endPoint: end, unit: u.key,
+                                  neuronCompression: c.neuronCompression, parameterCompression: c.parameterCompression,
+                                  testAccuracy: u.testAccuracy, layerCollapsed: c.layerCollapsed, keptPerLayer: c.keptPerLayer,
+                                  status: u.status, failure: u.failure)
+            }
+            // The authors keep a level's point only when the neuron compression changed.
+            var last: Double?
+            for i in chain.levels.indices {
+                let p = point(i, end: false)
+                if p.neuronCompression != last { points.append(p); last = p.neuronCompression }
+            }
+            if let endKeep = chain.endKeep, let i = chain.levels.firstIndex(where: { $0.keep == endKeep }) {
+                points.append(point(i, end: true))
+            }
+        }
+        let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
+                                 unitsComputed: computed, unitsReused: chains.count - computed,
+                                 structureScores: scores.isEmpty ? nil : scores)
+        try AtomicFile.writeJSON(result, to: layout.result(resultKey))
+        return result
+    }
+
+    /// One chain, level by level. After each level its state and the results so far are
+    /// saved (state file first, then the progress record naming it, then the older state
+    /// removed), so an interrupted chain continues from its last finished level.
+    func runChain(_ chain: ReleasedChain, model: Network, splits: DatasetSplits, dataDirectory: String,
+                  log: (String) -> Void) throws -> ReleasedChainResult {
+        let progressURL = layout.chainProgress(chain.key)
+        var done = ReleasedChainResult(key: chain.key, criterion: chain.criterion, levels: [])
+        var state = try TrainerStateFile.load(layout.modelFinalState(modelKey))
+        if let data = try? Data(contentsOf: progressURL),
+           let saved = try? JSONCoding.decoder().decode(ReleasedChainResult.self, from: data),
+           saved.key == chain.key, saved.levels.count <= chain.levels.count,
+           let savedState = try? TrainerStateFile.load(layout.chainState(chain.key, levels: saved.levels.count)) {
+            done = saved
+            state = savedState
+            log("chain \(chain.criterion) [\(chain.key)]: continuing after level \(saved.levels.count) of \(chain.levels.count)")
+        }
+        while done.levels.count < chain.levels.count {
+            let i = done.levels.count
+            let (result, after) = try fineTune(model: model, keep: chain.levels[i].keep, key: "\(chain.key)#\(i)", splits: splits,
+                                               dataDirectory: dataDirectory, continuing: FineTuneContinuation(state))
+            guard let after else { throw ConfigError(field: "released chain", expected: "a finished fine-tune", found: result.failure ?? "\(result.status)") }
+            done.levels.append(result)
+            state = after
+            try TrainerStateFile.write(state, to: layout.chainState(chain.key, levels: done.levels.count))
+            try AtomicFile.writeJSON(done, to: progressURL)
+            try? FileManager.default.removeItem(at: layout.chainState(chain.key, levels: i))
+            log("chain \(chain.criterion) level \(i + 1)/\(chain.levels.count): \(String(format: "%.2f", result.compression.neuronCompression)) % neurons, test \(String(format: "%.2f", 100 * result.testAccuracy)) %")
+        }
+        try? FileManager.default.removeItem(at: layout.chainState(chain.key, levels: done.levels.count))
+        return done
     }
 }

@@ -10,6 +10,25 @@ public enum TrainingEvent: Sendable {
     case epochFinished(EpochRecord)
 }
 
+/// Where a fine-tune continues a chain of fine-tunes (the released curve protocol, SPEC §6):
+/// Adam's step and moments and the noise stream's position carried over from the previous
+/// one, and the training data read in order instead of shuffled.
+public struct FineTuneContinuation: Sendable, Equatable {
+    public var adamStep: Int
+    public var moments1: [[Float]]
+    public var moments2: [[Float]]
+    public var noiseCounter: UInt64
+
+    public init(adamStep: Int, moments1: [[Float]], moments2: [[Float]], noiseCounter: UInt64) {
+        self.adamStep = adamStep; self.moments1 = moments1; self.moments2 = moments2; self.noiseCounter = noiseCounter
+    }
+
+    /// What a run left after its last steps.
+    public init(_ state: TrainerState) {
+        self.init(adamStep: state.adamStep, moments1: state.moments1, moments2: state.moments2, noiseCounter: state.noiseCounter)
+    }
+}
+
 /// Runs SPEC §5's protocol on loaded data: Adam, seeded batches, validation after every
 /// epoch, keep the best-validation checkpoint, report its test accuracy.
 public struct Trainer {
@@ -31,10 +50,13 @@ public struct Trainer {
     /// compression step. `afterSteps` sees every epoch after its steps, before its
     /// compression step, with a way to capture the state there (costly: call it only
     /// when the state is to be saved).
+    /// `continuing`: start Adam and the noise stream where a previous run left them and read
+    /// the training data in order (no shuffling).
     /// `finalCheckpoint`: also write the network after the last epoch there (the model
     /// whose posteriors a report's heatmap reads when no curves were run).
     public func run(splits: DatasetSplits, dataDirectory: String, checkpoint: URL? = nil, finalCheckpoint: URL? = nil,
-                    startingFrom initial: Network? = nil, resuming: TrainerState? = nil, measureCompaction: Bool = true,
+                    startingFrom initial: Network? = nil, resuming: TrainerState? = nil, continuing: FineTuneContinuation? = nil,
+                    measureCompaction: Bool = true,
                     afterSteps: ((_ epoch: Int, _ network: Network, _ capture: () -> TrainerState) throws -> Void)? = nil,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> RunRecord {
         try config.validate()
@@ -59,6 +81,11 @@ public struct Trainer {
         let optimizer = Adam(parameters: network.parameters, settings: .init(learningRate: config.learningRate))
         var orderRNG = Xoshiro256(seed: config.derivedSeed(.batchOrder))
         var context = StepContext(training: true, noise: UniformStream(key: config.derivedSeed(.noise)))
+        if let continuing {
+            precondition(resuming == nil, "Trainer.run: a run either resumes a saved state or continues a chain")
+            optimizer.restore(step: continuing.adamStep, moments1: continuing.moments1, moments2: continuing.moments2)
+            context.noise = UniformStream(key: config.derivedSeed(.noise), counter: continuing.noiseCounter)
+        }
 
         var record = RunRecord(
             config: config,
@@ -112,7 +139,7 @@ public struct Trainer {
             let resumed = resuming != nil && epoch == firstEpoch
             if let state = resuming, resumed {
                 lossSum = state.lossSum; ceSum = state.crossEntropySum; klSum = state.klSum
-            } else {
+            } else if continuing == nil {
                 shuffle(&order, using: &orderRNG)
             }
             for step in 0..<steps where !resumed {

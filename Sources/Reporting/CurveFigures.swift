@@ -99,7 +99,36 @@ struct CurveFigures {
             ? "; thin, faded: fewer seeds than all \(sweeps.count) (n=k from there on)" : ""
         return CompressionCurveFigure(
             series: series, endPoints: ends, title: "Accuracy vs compression, \(title)",
-            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level; mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points\(partial)",
+            subtitle: "post-training pruning, \(first.config.finetuneEpochs) fine-tuning epoch(s) per level\(first.config.resolvedProtocol == .released ? " (released protocol: one chain per criterion, Adam carried over, unshuffled data)" : ""); mean ± 1 std over seeds \(seeds), \(averagingCaption); markers: thresholdless end points\(partial)",
+            zoom: ends.isEmpty ? nil : ZoomPanel())
+    }
+
+    /// Both curve protocols over each other (`curves.protocol: [ours, released]`): per
+    /// criterion one colour, ours solid and released dashed, each with its end points.
+    func protocolFigure(ours: [SweepResult], released: [SweepResult], title: String) -> CompressionCurveFigure? {
+        guard let first = ours.first ?? released.first else { return nil }
+        var series: [CurveSeries] = []
+        var ends: [CurveEndPoint] = []
+        for (index, method) in first.config.criteria.enumerated() {
+            let colour = SeriesStyle.automatic(index).color
+            for (sweeps, suffix, dash) in [(ours, "", DashPattern.solid), (released, " (released)", DashPattern.dashed)] {
+                guard let averaged = averagedCurve(sweeps, method) else { continue }
+                let name = method.displayName + suffix
+                var line = self.series(name, averaged, seeds: sweeps.count, bands: false)
+                line.style = SeriesStyle(color: colour, dash: dash, marker: SeriesStyle.automatic(index).marker)
+                series.append(line)
+                let points = endPoints(sweeps, method).map(\.point)
+                if method.isThresholdless && !points.isEmpty {
+                    let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
+                    ends.append(CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
+                }
+            }
+        }
+        guard !series.isEmpty else { return nil }
+        let seeds = Set((ours + released).map(\.config.base.seed)).sorted().map(String.init).joined(separator: ", ")
+        return CompressionCurveFigure(
+            series: series, endPoints: ends, title: "Curve protocols, \(title)",
+            subtitle: "solid: ours (each level fine-tuned alone, fresh Adam, shuffled data); dashed: released (one chain per criterion, Adam carried over, unshuffled, a point where the neuron compression changed); means over seeds \(seeds), \(averagingCaption)",
             zoom: ends.isEmpty ? nil : ZoomPanel())
     }
 

@@ -62,7 +62,12 @@ public struct ReportBuilder {
                 let noneRuns = records.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind
                     && $0.config.method == .none && $0.status == .finished }
                 let curveModels = grid.sweepConfigs().filter { $0.base.dataset == dataset && $0.base.network.kind == network.kind }
-                let sweeps = results.sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                let groupSweeps = results.sweeps.filter { $0.config.base.dataset == dataset && $0.config.base.network.kind == network.kind }
+                // The grid's first curve protocol drives the heatmap, knee and main curves; a
+                // second one gets its own curves and a figure of both.
+                let protocols = grid.curves?.protocols?.values ?? [.ours]
+                let sweeps = groupSweeps.filter { $0.config.resolvedProtocol == protocols[0] }
+                let otherSweeps = protocols.dropFirst().map { p in (p, groupSweeps.filter { $0.config.resolvedProtocol == p }) }
                 if let (mean, heatmap) = models.correlationFigure(noneRuns, curveModels: curveModels, sweeps: sweeps, title: title) {
                     correlations.append((title, mean))
                     try draw(heatmap, "\(slug)-correlation", caption: "Rank correlation, \(title)")
@@ -85,7 +90,17 @@ public struct ReportBuilder {
                     try draw(precision, "\(slug)-precision", caption: "BMRS_U precision, \(title)")
                 }
                 if let figure = curves.curveFigure(sweeps, title: title) {
-                    try draw(figure, "\(slug)-curves", caption: "Accuracy vs compression, \(title)")
+                    try draw(figure, "\(slug)-curves", caption: "Accuracy vs compression, \(title)"
+                             + (protocols[0] == .ours ? "" : " (\(protocols[0].rawValue) protocol)"))
+                }
+                for (curveProtocol, other) in otherSweeps where !other.isEmpty {
+                    if let figure = curves.curveFigure(other, title: title) {
+                        try draw(figure, "\(slug)-curves-\(curveProtocol.rawValue)", caption: "Accuracy vs compression, \(title) (\(curveProtocol.rawValue) protocol)")
+                    }
+                    let ours = protocols[0] == .ours ? sweeps : other, released = protocols[0] == .ours ? other : sweeps
+                    if let figure = curves.protocolFigure(ours: ours, released: released, title: title) {
+                        try draw(figure, "\(slug)-curves-protocols", caption: "Curve protocols over each other, \(title)")
+                    }
                 }
             }
         }

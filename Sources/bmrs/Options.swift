@@ -16,6 +16,7 @@ extension ProtocolVariant: ExpressibleByArgument {}
 extension BMRSNConstant: ExpressibleByArgument {}
 extension KLAveraging: ExpressibleByArgument {}
 extension ReportedModel: ExpressibleByArgument {}
+extension CurveProtocol: ExpressibleByArgument {}
 
 /// Where data sets are looked for (`--data-dir`, BMRS_DATA_DIR, the per-user cache,
 /// Debian's path, ./data) and whether their decoded tensors are cached.

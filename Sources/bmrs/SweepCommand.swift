@@ -23,6 +23,8 @@ struct SweepCommand: ParsableCommand {
         var model: ReportedModel = .final
         @Option(help: "Pruning levels λ ∈ linspace(0, 100, N).") var levels: Int = 100
         @Option(help: "Fine-tuning epochs after setting each level's masks.") var levelEpochs: Int = 1
+        @Option(help: "How the fine-tunes run: ours (each level alone: fresh Adam, shuffled data) or released (the authors' script: one chain per criterion carrying Adam's state over, unshuffled data, a point only where the neuron compression changed).")
+        var `protocol`: CurveProtocol = .ours
         @Option(help: "Criteria, comma-separated: l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, and the post-training-only taylor (first-order Taylor over one pass of the training data) and random (seeded random order).") var criteria: String = PruningMethod.curveCriteria.map(\.description).joined(separator: ",")
         @Option(help: "MLP width H.") var hidden: Int = 50
         @Option(help: "MLP depth D.") var depth: Int = 5
@@ -65,6 +67,7 @@ struct SweepCommand: ParsableCommand {
             config.levels = levels
             config.finetuneEpochs = levelEpochs
             config.criteria = try parsedCriteria()
+            config.curveProtocol = `protocol` == .ours ? nil : `protocol`
             var runner = SweepRunner(config: config, directory: URL(fileURLWithPath: out))
             if let shard { runner.shard = try Shard(parsing: shard) }
             let signals = StopSignals.install()

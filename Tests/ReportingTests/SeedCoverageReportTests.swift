@@ -202,3 +202,28 @@ struct PostTrainingCriteriaReportTests {
         #expect(report.contains("Random: a uniformly random pruning order seeded from each curve's seed"))
     }
 }
+
+/// `curves.protocol: [ours, released]`: one colour per criterion, ours solid, released dashed.
+@Suite("Curve protocols figure")
+struct CurveProtocolsFigureTests {
+    @Test func bothProtocolsAreDrawnOverEachOtherInOneColourPerCriterion() throws {
+        let ours = CoverageFixture.sweeps
+        let released = ours.map { s -> SweepResult in
+            var r = s
+            r.config.curveProtocol = .released
+            r.points = r.points.map { var p = $0; p.testAccuracy -= 0.01; return p }
+            return r
+        }
+        let figure = try #require(CurveFigures(CoverageFixture.grid).protocolFigure(ours: ours, released: released, title: "t"))
+        #expect(figure.series.map(\.name) == ["L2", "L2 (released)", "SNR", "SNR (released)", "BMRS_N", "BMRS_N (released)"])
+        for pair in stride(from: 0, to: figure.series.count, by: 2) {
+            let a = try #require(figure.series[pair].style), b = try #require(figure.series[pair + 1].style)
+            #expect(a.color == b.color && a.dash == .solid && b.dash == .dashed)
+        }
+        #expect(Set(figure.series.map { $0.style!.color }).count == 3)
+        #expect(figure.endPoints.map(\.name) == ["BMRS_N", "BMRS_N (released)"])
+        // The released means are the ours means less one point of accuracy.
+        let o = figure.series[2].points, r = figure.series[3].points
+        #expect(o.count == r.count && zip(o, r).allSatisfy { abs($0.mean - $1.mean - 1) < 1e-9 })
+    }
+}
