@@ -18,7 +18,8 @@ enum PaperComparison {
                     let paperAccuracy = String(format: "%.2f", paper.accuracy) + (paper.accuracyStd.map { String(format: " ± %.2f", $0) } ?? "")
                     let delta = pair(String(format: "%+.2f", cell.compression.mean - paper.compression),
                                      String(format: "%+.2f", cell.accuracy.mean - paper.accuracy))
-                    let released = PaperNumbers.releasedCode(network: network, dataset: dataset, rowLabel: row.method)
+                    let released = PaperNumbers.releasedCode(network: network, dataset: dataset, rowLabel: row.method,
+                                                              exactConstantInForce: grid.protocolVariant != .released)
                         .map { String(format: "%.0f / %.0f, %.1f", $0.compression, $0.neurons, $0.accuracy) } ?? "—"
                     markdown.append([block.network, Vocabulary.dataset(dataset), TableEscaping.markdown(row.method),
                                      pair(cell.compression.cellText, cell.accuracy.cellText),

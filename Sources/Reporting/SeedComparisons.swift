@@ -42,13 +42,16 @@ struct SeedComparisons {
     /// least 6 seeds (with n seeds the smallest two-sided p is 2/2ⁿ).
     func pairedComparisons(_ records: [RunRecord]) -> String {
         var rng = Xoshiro256(seed: 7)
-        var table = MarkdownTable(["data set", "network", "method", "seeds", "Δ acc. (pp) [95 % CI]", "p", "Δ comp. (pp) [95 % CI]", "p"])
+        var table = MarkdownTable(["data set", "network", "method", "against", "seeds", "Δ acc. (pp) [95 % CI]", "p", "Δ comp. (pp) [95 % CI]", "p"])
         let finished = records.filter { $0.status == .finished }
-        let reference = PruningMethod.bmrsN.displayName
         for dataset in grid.datasets {
             for network in grid.networks {
                 let mine = finished.filter { $0.config.dataset == dataset && $0.config.network.kind == network.kind }
-                let references = Dictionary(mine.filter { $0.config.method == .bmrsN && $0.config.matchedPrunedFraction == nil }
+                // The released constant where the grid ran it: under the standard protocol the
+                // exact one prunes nothing here, and a comparison with an unpruned run says little.
+                let referenceMethod: PruningMethod = mine.contains { $0.config.method == .bmrsNReleased } ? .bmrsNReleased : .bmrsN
+                let reference = referenceMethod.displayName
+                let references = Dictionary(mine.filter { $0.config.method == referenceMethod && $0.config.matchedPrunedFraction == nil }
                     .map { ($0.config.seed, $0) }, uniquingKeysWith: { a, _ in a })
                 guard !references.isEmpty else { continue }
                 for label in Vocabulary.methodRows(mine.filter { Vocabulary.method($0) != reference }) {
@@ -61,7 +64,7 @@ struct SeedComparisons {
                         let text = String(format: "%+.2f [%+.2f, %+.2f]", c.meanDifference, c.confidenceInterval.lower, c.confidenceInterval.upper)
                         return c.isSignificant() ? "**\(text)**" : text
                     }
-                    table.append([Vocabulary.dataset(dataset), Vocabulary.networkKind(network.kind), label, "\(pairs.count)",
+                    table.append([Vocabulary.dataset(dataset), Vocabulary.networkKind(network.kind), label, reference, "\(pairs.count)",
                                   cell(acc), String(format: "%.3g", acc.pValue), cell(comp), String(format: "%.3g", comp.pValue)])
                 }
             }

@@ -48,7 +48,7 @@ struct ReportBuilderTests {
         #expect(!report.contains("Beside the paper"), "an MLP with H=8, D=1 has no counterpart in the paper")
         #expect(report.contains("## Rank correlations beside the paper's"))
         #expect(report.contains("| SNR–E[θ] | 1.00 | "), "\(report)")
-        #expect(report.contains("| Fashion-MNIST | MLP | SNR | 2 |"), "\(report)")
+        #expect(report.contains("| Fashion-MNIST | MLP | SNR | BMRS_N | 2 |"), "\(report)")
         let tex = try String(contentsOf: root.appendingPathComponent("report/table.tex"), encoding: .utf8)
         #expect(tex.contains("BMRS\\_N") && tex.contains("\\toprule"))
         // Rows follow the paper's order: None, None (noise), SNR, BMRS_N.
@@ -72,7 +72,14 @@ struct ReportBuilderTests {
         #expect(PaperNumbers.paper(network: .mlp(hidden: 50, depth: 5), dataset: .cifar10, rowLabel: "BMRS_U-4")?.accuracy == 44.06)
         #expect(PaperNumbers.paper(network: .mlp(hidden: 100, depth: 5), dataset: .fashionMNIST, rowLabel: "SNR") == nil)
         #expect(PaperNumbers.paper(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "None (noise)") == nil)
-        #expect(PaperNumbers.releasedCode(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "SNR") == nil)
+        #expect(PaperNumbers.releasedCode(network: .lenet5(), dataset: .fashionMNIST, rowLabel: "SNR", exactConstantInForce: false) == nil)
+        // The released code's BMRS_N used the released constant: it stands beside that row,
+        // and beside the exact row only when the exact constant was not in force.
+        let mlp = NetworkSpec.mlp(hidden: 50, depth: 5)
+        #expect(PaperNumbers.releasedCode(network: mlp, dataset: .fashionMNIST, rowLabel: "BMRS_N (released const.)", exactConstantInForce: true)?.compression == 72)
+        #expect(PaperNumbers.releasedCode(network: mlp, dataset: .fashionMNIST, rowLabel: "BMRS_N", exactConstantInForce: true) == nil)
+        #expect(PaperNumbers.releasedCode(network: mlp, dataset: .fashionMNIST, rowLabel: "BMRS_N", exactConstantInForce: false)?.compression == 72)
+        #expect(PaperNumbers.paper(network: mlp, dataset: .fashionMNIST, rowLabel: "BMRS_N (released const.)")?.compression == 93.20)
 
         let grid = GridConfig(name: "t", datasets: [.fashionMNIST], networks: [.init(kind: .mlp), .init(kind: .lenet5)],
                               methods: [.plain, .bmrsN], matched: nil, seeds: [1, 2], epochs: 1, finetuneEpochs: 1,
