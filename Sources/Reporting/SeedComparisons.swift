@@ -29,7 +29,17 @@ struct SeedComparisons {
                            compression: interval(byP[p]!.map { $0.reportedParameterCompression }),
                            accuracy: interval(byP[p]!.map { 100 * $0.testAccuracy }))
         }
-        return PrecisionFigure(series: [PrecisionSeries(name: "BMRS_U-p", points: points)], references: [],
+        // BMRS_N (either constant) and unpruned training on the same seeds, as levels to read p against.
+        let seeds = Set(byP.values.flatMap { $0.map(\.config.seed) })
+        let references: [ReferenceLevel] = [PruningMethod.bmrsNReleased, .bmrsN, .none].compactMap { method in
+            let same = runs.filter { $0.status == .finished && $0.config.method == method && $0.config.matchedPrunedFraction == nil
+                && seeds.contains($0.config.seed) }
+            guard !same.isEmpty else { return nil }
+            return ReferenceLevel(name: method.displayName + " (mean)",
+                                  compression: method == .none ? nil : Analysis.mean(same.map(\.reportedParameterCompression)),
+                                  accuracy: Analysis.mean(same.map { 100 * $0.testAccuracy }))
+        }
+        return PrecisionFigure(series: [PrecisionSeries(name: "BMRS_U-p", points: points)], references: references,
                                title: "BMRS_U precision, \(title)",
                                subtitle: "continuous pruning; mean and 95 % bootstrap interval over seeds")
     }

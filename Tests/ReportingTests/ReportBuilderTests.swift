@@ -109,3 +109,22 @@ struct ReportBuilderTests {
         #expect(PaperComparison.spearman([]) == nil)
     }
 }
+
+/// The BMRS_U precision figure from the fixture's BMRS_U-2/6/12 runs, with BMRS_N and the
+/// unpruned run of the same seeds drawn as levels to read it against.
+@Suite("Precision figure")
+struct PrecisionFigureTests {
+    @Test func pointsPerPrecisionWithBMRSNAndNoneAsReferenceLevels() throws {
+        let results = try ReportFixture.results()
+        let figure = try #require(SeedComparisons(grid: results.grid).precisionFigure(results.records, title: "t"))
+        let points = try #require(figure.series.first?.points)
+        #expect(points.map(\.precision) == [2, 6, 12])
+        let u2 = results.records.filter { $0.config.method == .bmrsU(precisionBits: 2) && $0.status == .finished }
+        #expect(abs(points[0].accuracy.mean - u2.map { 100 * $0.testAccuracy }.reduce(0, +) / Double(u2.count)) < 1e-9)
+        let bmrsN = results.records.filter { $0.config.method == .bmrsN && $0.status == .finished }
+        let reference = try #require(figure.references.first { $0.name == "BMRS_N (mean)" })
+        #expect(abs(reference.compression! - bmrsN.map(\.reportedParameterCompression).reduce(0, +) / Double(bmrsN.count)) < 1e-9)
+        let none = try #require(figure.references.first { $0.name == "None (noise) (mean)" })
+        #expect(none.compression == nil && none.accuracy != nil)
+    }
+}
