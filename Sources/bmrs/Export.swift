@@ -1,0 +1,34 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import ModelImport
+
+extension ModelExport.Format: ExpressibleByArgument {}
+extension AuthorsStateDict.NoiseClass: ExpressibleByArgument {}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a model, uncompacted (weights, biases, μ, log σ, masks), in the authors' key layout as a PyTorch state_dict (.pth) or safetensors, so their code can load_state_dict it.")
+
+    @Argument(help: "A model: checkpoint.bin from `bmrs train`, or a .pth/.safetensors/.npz trained elsewhere.")
+    var checkpoint: String
+    @OptionGroup var model: ModelOptions
+    @Option(help: "pth (a torch.save zip) or safetensors.")
+    var format: ModelExport.Format
+    @Option(help: ArgumentHelp("The authors' noise-layer class the file is for (their train.py --pruning_class): its keys decide whether each noise layer has pruning_eps (only \(AuthorsStateDict.NoiseClass.bmrsN.rawValue)).",
+                               valueName: AuthorsStateDict.NoiseClass.allCases.map(\.rawValue).joined(separator: "|")))
+    var pruningClass: AuthorsStateDict.NoiseClass = .snr
+    @Option(help: "Where to write the file.")
+    var out: String
+
+    func run() throws {
+        // A network without noise layers gets the layout's own error (what is expected, what was found).
+        let network = try model.load(checkpoint, requireNoise: false)
+        let url = URL(fileURLWithPath: out)
+        let bytes = try ModelExport.authorsLayout(network, format: format, noiseClass: pruningClass, fileName: url.lastPathComponent)
+        try AtomicFile.write(Data(bytes), to: url)
+        let pruned = network.noiseLayers.reduce(0) { $0 + $1.mask.filter { $0 == 0 }.count }
+        let total = network.noiseLayers.reduce(0) { $0 + $1.units }
+        print("\(network.spec) in the authors' layout for \(pruningClass.rawValue): \(pruned) of \(total) structures masked, \(bytes.count) bytes → \(out)")
+    }
+}
