@@ -65,12 +65,15 @@ public struct SweepDirectory: Sendable, Hashable {
     public func modelCheckpoint(_ key: String) -> URL { model(key).appendingPathComponent(TrainingSession.checkpointFileName) }
     public func modelRecord(_ key: String) -> URL { model(key).appendingPathComponent(TrainingSession.recordFileName) }
     func taylorScores(_ key: String) -> URL { model(key).appendingPathComponent(Self.taylorFileName) }
+    /// Where a given start model came from (`StartModel`), for sweeps that did not train theirs.
+    public func startModel(_ key: String) -> URL { model(key).appendingPathComponent(Self.startModelFileName) }
     public var units: URL { root.appendingPathComponent("units") }
     /// The curves of one model.
     public func result(_ key: String) -> URL { root.appendingPathComponent("sweep-\(key).json") }
 
     static let taylorFileName = "taylor-scores.json"
+    static let startModelFileName = "start-model.json"
     /// The files of a model's folder that `merge` copies.
-    static let modelFiles = [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName,
+    static let modelFiles = [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName, startModelFileName,
                              GridDirectory.analysis(ofCheckpoint: URL(fileURLWithPath: TrainingSession.checkpointFileName)).lastPathComponent]
 }

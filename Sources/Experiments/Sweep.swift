@@ -19,6 +19,10 @@ public struct SweepConfig: Codable, Hashable, Sendable {
     public var levels = 100
     /// Fine-tuning epochs after setting the masks (SPEC §6: 1).
     public var finetuneEpochs = 1
+    /// The trained model the curves start from when one was given (`bmrs sweep --start-model`,
+    /// e.g. a model trained with the authors' code) instead of trained from `base`; nil: train.
+    /// Its content hash is part of the model key, so units of different start models never mix.
+    public var startModel: StartModel?
 
     public init(base: TrainingConfig) {
         self.base = base
@@ -38,6 +42,38 @@ public struct SweepConfig: Codable, Hashable, Sendable {
             throw ConfigError(field: "criteria", expected: "pruning criteria (l2, etheta, snr, bmrs-n, bmrs-n-released, bmrs-u-<p>, taylor, random)", found: "\(bad)")
         }
     }
+}
+
+/// Where a sweep's given start model came from: the file as given and the MD5 of its bytes
+/// (what the model key hashes), and what was read from it. Stored in the sweep's config, in
+/// every unit it computes and as `models/<key>/start-model.json`.
+public struct StartModel: Codable, Hashable, Sendable {
+    public var path: String
+    public var md5: String
+    /// What the reader said: format, layout, network ("mlp.pth: PyTorch state_dict, the authors' MLP layout, MLP(C=1, H=50, D=5)").
+    public var source: String
+
+    public init(path: String, md5: String, source: String) {
+        self.path = path
+        self.md5 = md5
+        self.source = source
+    }
+
+    /// Describes `url`'s bytes: path as given, MD5, and the reader's `source` line.
+    public static func describing(_ url: URL, source: String) throws -> StartModel {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigError(field: "start model", expected: "a readable model file", found: "\(url.path): \(error.localizedDescription)")
+        }
+        return StartModel(path: url.path, md5: MD5.digest([UInt8](data)).hexString, source: source)
+    }
+}
+
+/// The identity of a given start model: its bytes, and the settings its fine-tunes use.
+/// (The path is left out: a moved file is the same model.)
+struct GivenModelIdentity: Codable {
+    var md5: String
+    var base: TrainingConfig
 }
 
 /// One point of a curve.
@@ -66,6 +102,8 @@ public struct SweepUnitResult: Codable, Sendable {
     public var seconds: Double
     public var status: RunRecord.Status
     public var failure: String?
+    /// The given model the fine-tune started from (nil: the model the sweep trained).
+    public var startModel: StartModel?
 }
 
 /// The identity of a fine-tune unit: model, fine-tune settings, masks. Identical masks
@@ -105,13 +143,19 @@ public struct SweepRunner {
     public var shard = Shard.all
     /// A requested stop ends the sweep within a step; the unit in flight is abandoned.
     public var stop: StopRequest?
+    /// The network of `config.startModel`, read by the caller (Experiments reads no foreign
+    /// formats); required when there is a start model and it is not yet in the directory.
+    public var startNetwork: Network?
 
     public init(config: SweepConfig, directory: URL) {
         self.config = config
         self.directory = directory
     }
 
-    public var modelKey: String { contentKey(config.base) }
+    public var modelKey: String {
+        guard let start = config.startModel else { return contentKey(config.base) }
+        return contentKey(GivenModelIdentity(md5: start.md5, base: config.base))
+    }
     var layout: SweepDirectory { SweepDirectory(directory) }
     var modelDirectory: URL { layout.model(modelKey) }
     var units: URL { layout.units }
@@ -271,12 +315,55 @@ public struct SweepRunner {
             log("reusing trained model \(modelKey)")
             return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
         }
+        if let start = config.startModel {
+            return try givenModel(start, splits: splits, dataDirectory: dataDirectory, log: log)
+        }
         log("training model \(modelKey)" + (state.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
         // The checkpoint is written before the record, so a record always has its checkpoint.
         let record = try Trainer(config: config.base, stop: stop).run(splits: splits, dataDirectory: dataDirectory, checkpoint: checkpointURL,
                                                           resuming: state)
         try AtomicFile.writeJSON(record, to: recordURL)
         return (try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize)), record)
+    }
+
+    /// The given start model, put into the sweep directory as if trained here: its checkpoint,
+    /// `start-model.json` (where it came from) and a record with its accuracies and no epochs.
+    func givenModel(_ start: StartModel, splits: DatasetSplits, dataDirectory: String,
+                    log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
+        guard let given = startNetwork else {
+            preconditionFailure("SweepRunner: config.startModel is set but startNetwork is nil")
+        }
+        // Only the layer shapes of this reference are read: its initialisation does not matter.
+        var rng = Xoshiro256(seed: 0)
+        let reference = Network(spec: config.base.network, maxBatch: 1, rng: &rng)
+        guard given.spec == config.base.network, given.layers.map(LayerDescriptor.init) == reference.layers.map(LayerDescriptor.init) else {
+            throw ConfigError(field: "start model", expected: "the uncompacted \(config.base.network) of the sweep",
+                              found: "\(given.spec) with \(given.layers.count) layers in \(start.path)")
+        }
+        let test = splits.test, validation = splits.validation
+        guard test.channels == given.spec.inputChannels else {
+            throw ConfigError(field: "dataset", expected: "images with \(given.spec.inputChannels) channel(s) for \(start.path)",
+                              found: "\(config.base.dataset.rawValue) with \(test.channels)")
+        }
+        log("start model \(modelKey): \(start.source) (md5 \(start.md5))")
+        let pruned = given.noiseLayers.reduce(0) { $0 + $1.mask.filter { $0 == 0 }.count }
+        if pruned > 0 { log("note: the start model's stored masks prune \(pruned) structures; each level sets every mask anew") }
+        if !given.noiseEnabled { log("note: the start model's noise layers are off (trained without them); the fine-tunes train with noise on, as the curves' protocol does") }
+        let checkpointURL = layout.modelCheckpoint(modelKey)
+        try AtomicFile.writeJSON(start, to: layout.startModel(modelKey))
+        try AtomicFile.write(try Checkpoint.encode(given), to: checkpointURL)
+        let network = try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize))
+        var record = RunRecord(
+            config: config.base,
+            data: DataSummary(dataset: config.base.dataset, directory: dataDirectory, train: splits.train.count,
+                              validation: validation.count, test: test.count),
+            machine: MachineSummary(blasCore: BLAS.coreName, blasThreads: BLAS.threads,
+                                    processors: ProcessInfo.processInfo.activeProcessorCount))
+        record.bestValidationAccuracy = network.accuracy(images: validation.images, labels: validation.labels)
+        record.testAccuracy = network.accuracy(images: test.images, labels: test.labels)
+        record.compression = CompressionReport(network: network)
+        try AtomicFile.writeJSON(record, to: layout.modelRecord(modelKey))
+        return (network, record)
     }
 
     func fineTune(model: Network, keep: [[Bool]], key: String, splits: DatasetSplits, dataDirectory: String) throws -> SweepUnitResult {
@@ -294,6 +381,6 @@ public struct SweepRunner {
                                compression: record.compressionStandard ?? CompressionReport(network: startNetwork),
                                compressionReleased: record.compressionReleased ?? CompressionReport(network: startNetwork, counting: .released),
                                testAccuracy: record.testAccuracy, seconds: Date().timeIntervalSince(start),
-                               status: record.status, failure: record.failure)
+                               status: record.status, failure: record.failure, startModel: config.startModel)
     }
 }

@@ -15,20 +15,29 @@ struct Export: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "pth (a torch.save zip) or safetensors.")
     var format: ModelExport.Format
-    @Option(help: ArgumentHelp("The authors' noise-layer class the file is for (their train.py --pruning_class): its keys decide whether each noise layer has pruning_eps (only \(AuthorsStateDict.NoiseClass.bmrsN.rawValue)).",
+    @Option(help: ArgumentHelp("The authors' noise-layer class the file is for (their train.py --pruning_class): it decides whether each noise layer has pruning_eps (only \(AuthorsStateDict.NoiseClass.bmrsN.rawValue) has). Default: \(AuthorsStateDict.NoiseClass.bmrsN.rawValue) when the input is a file trained elsewhere with pruning_eps keys, else \(AuthorsStateDict.NoiseClass.snr.rawValue) (their default).",
                                valueName: AuthorsStateDict.NoiseClass.allCases.map(\.rawValue).joined(separator: "|")))
-    var pruningClass: AuthorsStateDict.NoiseClass = .snr
+    var pruningClass: AuthorsStateDict.NoiseClass?
     @Option(help: "Where to write the file.")
     var out: String
 
     func run() throws {
         // A network without noise layers gets the layout's own error (what is expected, what was found).
-        let network = try model.load(checkpoint, requireNoise: false)
+        let loaded = try model.loadModel(checkpoint, requireNoise: false)
+        let network = loaded.network
+        let pruningClass = try self.pruningClass ?? inferredClass(loaded)
         let url = URL(fileURLWithPath: out)
         let bytes = try ModelExport.authorsLayout(network, format: format, noiseClass: pruningClass, fileName: url.lastPathComponent)
         try AtomicFile.write(Data(bytes), to: url)
         let pruned = network.noiseLayers.reduce(0) { $0 + $1.mask.filter { $0 == 0 }.count }
         let total = network.noiseLayers.reduce(0) { $0 + $1.units }
         print("\(network.spec) in the authors' layout for \(pruningClass.rawValue): \(pruned) of \(total) structures masked, \(bytes.count) bytes → \(out)")
+    }
+
+    /// A file of theirs with `pruning_eps` keys came from their BMRS_N class: exported again, it keeps them.
+    private func inferredClass(_ loaded: ImportedModel) throws -> AuthorsStateDict.NoiseClass {
+        guard case .imported = loaded.origin else { return .snr }
+        let keys = try TensorFile.read(url: URL(fileURLWithPath: checkpoint)).keys
+        return keys.contains { $0.hasSuffix(".pruning_eps") } ? .bmrsN : .snr
     }
 }
