@@ -228,7 +228,7 @@ struct ExportTests {
         let (st, json) = try ModelExport.compacted(compact, fileName: "compact.safetensors")
         let stURL = try scratch.write(st, "compact.safetensors")
         let archURL = try scratch.write([UInt8](json), "compact.architecture.json")
-        let images = 4
+        let images = 32
         let specURL = try scratch.write("""
             {"kind": "\(spec.kind.rawValue)", "channels": \(spec.inputChannels), "hidden": \(spec.hidden), "depth": \(spec.depth),
              "pruning_eps": \(noiseClass.hasPruningEps), "images": \(images)}
