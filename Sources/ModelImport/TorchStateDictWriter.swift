@@ -14,15 +14,16 @@ public enum TorchStateDictWriter {
     static let formatVersion = "3\n"
 
     /// A state_dict of `tensors` in their order (keys must be unique).
-    public static func encode(_ tensors: [ImportedTensor], archiveName: String = "archive") throws -> [UInt8] {
+    /// `path`: the file being written, for errors.
+    public static func encode(_ tensors: [ImportedTensor], archiveName: String = "archive", path: String = "<torch.save>") throws -> [UInt8] {
         var seen = Set<String>()
         var entries: [StateDictPickler.Entry] = []
         for (index, t) in tensors.enumerated() {
             guard seen.insert(t.key).inserted else {
-                throw ModelImportError(path: "<torch.save>", key: t.key, problem: "duplicate tensor name", expected: "unique keys", found: "\(t.key) twice")
+                throw ModelImportError(path: path, key: t.key, problem: "duplicate tensor name", expected: "unique keys", found: "\(t.key) twice")
             }
             guard StateDictPickler.storageTypeName(t.dtype) != nil else {
-                throw ModelImportError(path: "<torch.save>", key: t.key, problem: "type not writable",
+                throw ModelImportError(path: path, key: t.key, problem: "type not writable",
                                        expected: "a type with a torch storage (float32, float64, float16, bfloat16, integers, bool)", found: "\(t.dtype)")
             }
             precondition(t.bytes.count == t.count * t.dtype.byteWidth, "TorchStateDictWriter: \(t.key) has \(t.bytes.count) bytes for \(t.shape) × \(t.dtype)")

@@ -16,7 +16,7 @@ struct Export: ParsableCommand {
     @Option(help: "pth (a torch.save zip) or safetensors.")
     var format: ModelExport.Format
     @Option(help: ArgumentHelp("The authors' noise-layer class the file is for (their train.py --pruning_class): it decides whether each noise layer has pruning_eps (only \(AuthorsStateDict.NoiseClass.bmrsN.rawValue) has). Default: \(AuthorsStateDict.NoiseClass.bmrsN.rawValue) when the input is a file trained elsewhere with pruning_eps keys, else \(AuthorsStateDict.NoiseClass.snr.rawValue) (their default).",
-                               valueName: AuthorsStateDict.NoiseClass.allCases.map(\.rawValue).joined(separator: "|")))
+                               valueName: "class"))
     var pruningClass: AuthorsStateDict.NoiseClass?
     @Option(help: "Where to write the file.")
     var out: String
@@ -27,8 +27,11 @@ struct Export: ParsableCommand {
         let network = loaded.network
         let pruningClass = try self.pruningClass ?? inferredClass(loaded)
         let url = URL(fileURLWithPath: out)
-        let bytes = try ModelExport.authorsLayout(network, format: format, noiseClass: pruningClass, fileName: url.lastPathComponent)
+        let bytes = try ModelExport.authorsLayout(network, format: format, noiseClass: pruningClass, fileName: url.lastPathComponent, source: checkpoint)
         try AtomicFile.write(Data(bytes), to: url)
+        if !network.noiseEnabled {
+            printErr("note: the noise layers of this model are off (trained plain): build the authors' network with enable_pruning=False (their --disable_pruning) to evaluate it as trained")
+        }
         let pruned = network.noiseLayers.reduce(0) { $0 + $1.mask.filter { $0 == 0 }.count }
         let total = network.noiseLayers.reduce(0) { $0 + $1.units }
         print("\(network.spec) in the authors' layout for \(pruningClass.rawValue): \(pruned) of \(total) structures masked, \(bytes.count) bytes → \(out)")

@@ -166,8 +166,8 @@ struct ExportTests {
 
     @Test func refusalsNameTheFileAndWhatWasExpected() throws {
         let compact = Compaction.compact(try Self.trainedLike(.mlp(inputChannels: 1, hidden: 8, depth: 2)))
-        let error = importError { _ = try ModelExport.authorsLayout(compact, format: .pth, fileName: "small.pth") }
-        #expect(error?.path == "small.pth")
+        let error = importError { _ = try ModelExport.authorsLayout(compact, format: .pth, fileName: "out.pth", source: "runs/small.bin") }
+        #expect(error?.path == "runs/small.bin")
         #expect(error?.problem == "not exportable in the authors' layout")
         #expect(error?.expected.contains("the uncompacted MLP(C=1, H=8, D=2)") == true, "\(error?.description ?? "")")
         let noisy = importError { _ = try ModelExport.compacted(try Self.trainedLike(.lenet5()), fileName: "c.safetensors") }
