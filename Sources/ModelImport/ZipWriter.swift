@@ -16,6 +16,9 @@ struct ZipWriter {
     private static let saturated32: UInt64 = 0xFFFF_FFFF
 
     let alignment: Int
+    /// Sizes and offsets from here on go into ZIP64 fields. 2^32 − 1 as APPNOTE says; tests
+    /// lower it to exercise the ZIP64 fields without writing 4 GiB.
+    var zip64Threshold: UInt64 = 0xFFFF_FFFF
     private(set) var bytes: [UInt8] = []
     private var central: [UInt8] = []
     private var count = 0
@@ -31,8 +34,8 @@ struct ZipWriter {
         precondition(nameBytes.count <= 0xFFFF, "ZipWriter: entry name of \(nameBytes.count) bytes")
         let crc = Zlib.crc32(data[...])
         let offset = UInt64(bytes.count), size = UInt64(data.count)
-        let sizeNeeds64 = size >= Self.saturated32
-        let offsetNeeds64 = offset >= Self.saturated32
+        let sizeNeeds64 = size >= zip64Threshold
+        let offsetNeeds64 = offset >= zip64Threshold
 
         // Local header: a ZIP64 extra field holds both sizes when they do not fit (APPNOTE 4.5.3).
         var localExtra: [UInt8] = []
@@ -96,7 +99,7 @@ struct ZipWriter {
         var out = bytes
         let directoryOffset = UInt64(out.count), directorySize = UInt64(central.count)
         out += central
-        let needs64 = count >= 0xFFFF || directoryOffset >= Self.saturated32 || directorySize >= Self.saturated32
+        let needs64 = count >= 0xFFFF || directoryOffset >= zip64Threshold || directorySize >= zip64Threshold
         if needs64 {
             let end64 = UInt64(out.count)
             Self.put32(ZipArchive.end64Signature, &out)

@@ -142,6 +142,42 @@ struct ExportTests {
         #expect(try zip.data(of: zip.entry(named: "e/64000")!) == [UInt8(64_000 % 251)])
     }
 
+    @Test func zip64FieldsForLargeSizesAndOffsetsReadBack() throws {
+        // The ZIP64 extra fields of local and central headers, as for entries past 4 GiB (threshold lowered).
+        var writer = ZipWriter(alignment: 64)
+        writer.zip64Threshold = 100
+        let payloads: [[UInt8]] = [Array(repeating: 7, count: 10), (0..<300).map { UInt8($0 % 256) }, Array("tail".utf8)]
+        for (i, p) in payloads.enumerated() { writer.add("z/\(i)", p) }
+        let bytes = writer.finish()
+        let archive = try ZipArchive(bytes: bytes, path: "z64.zip")
+        #expect(archive.entries.map(\.name) == ["z/0", "z/1", "z/2"])
+        for (entry, p) in zip(archive.entries, payloads) {
+            #expect(try archive.data(of: entry) == p)
+            #expect(try archive.dataOffset(of: entry) % 64 == 0)
+        }
+        #expect(archive.entries[1].uncompressedSize == 300 && archive.entries[2].compressedSize == 4)
+        // An independent reader: Python's zipfile checks every CRC (testzip) and the contents.
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            print("ExportTests: \(Self.python) not found: Python's zipfile check skipped")
+            return
+        }
+        let scratch = try ScratchDirectory()
+        let file = try scratch.write(bytes, "z64.zip")
+        let torchFile = try scratch.write(try ModelExport.authorsLayout(try Self.trainedLike(.lenet5(channels: 1)), format: .pth, fileName: "l.pth"), "l.pth")
+        let check = """
+            import sys, zipfile
+            for path in sys.argv[1:]:
+                z = zipfile.ZipFile(path)
+                assert z.testzip() is None, path
+                print(path.rsplit("/", 1)[-1], len(z.namelist()), sum(len(z.read(n)) for n in z.namelist()))
+            """
+        let result = try Self.run(Self.python, ["-c", check, file.path, torchFile.path])
+        try #require(result.status == 0, "zipfile refused the archive: \(result.error)")
+        let lines = String(decoding: result.output, as: UTF8.self).split(separator: "\n")
+        #expect(lines.first == "z64.zip 3 314")
+        #expect(lines.last?.hasPrefix("l.pth 33 ") == true, "\(lines)")
+    }
+
     @Test func compactedNetworkExportsAsASequential() throws {
         let network = try Self.trainedLike(.lenet5(channels: 1))
         let compact = Compaction.compact(network)
