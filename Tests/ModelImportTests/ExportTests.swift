@@ -1,4 +1,5 @@
 import BayesianPruning
+import Datasets
 import Foundation
 import NeuralCore
 import Testing
@@ -165,9 +166,10 @@ struct ExportTests {
         let file = try scratch.write(bytes, "z64.zip")
         let torchFile = try scratch.write(try ModelExport.authorsLayout(try Self.trainedLike(.lenet5(channels: 1)), format: .pth, fileName: "l.pth"), "l.pth")
         let check = """
-            import sys, zipfile
-            for path in sys.argv[1:]:
-                z = zipfile.ZipFile(path)
+            from sys import argv
+            from zipfile import ZipFile
+            for path in argv[1:]:
+                z = ZipFile(path)
                 assert z.testzip() is None, path
                 print(path.rsplit("/", 1)[-1], len(z.namelist()), sum(len(z.read(n)) for n in z.namelist()))
             """
@@ -296,6 +298,40 @@ struct ExportTests {
         let compactView = try #require(view.compactLogits)
         let worstCompact = zip(compactLogits, compactView).map { abs(Double($0) - $1) }.max() ?? .infinity
         #expect(compactView.count == compactLogits.count && worstCompact < 1e-5, "max |Δlogit| compacted = \(worstCompact)")
+    }
+
+    /// The first 1,000 Fashion-MNIST test images as bmrs preprocesses them, when the data set is installed.
+    static let fashionMNISTTest: ImageSet? = {
+        let locator = DataLocator(dataDirectory: nil, environment: ProcessInfo.processInfo.environment)
+        guard let directory = try? locator.locate(.fashionMNIST),
+              let images = IDX.path(of: IDX.testImages, in: directory), let labels = IDX.path(of: IDX.testLabels, in: directory),
+              let raw = try? readIDXPair(images: images, labels: labels) else {
+            print("ExportTests: Fashion-MNIST not found: the 1,000-image PyTorch comparison is skipped")
+            return nil
+        }
+        return preprocess(raw.subset(Array(0..<1000)), normalization: DatasetName.fashionMNIST.normalization)
+    }()
+
+    @Test(.enabled(if: torchAvailable && fashionMNISTTest != nil, "needs torch in /usr/bin/python3 and Fashion-MNIST"))
+    func theAuthorsMLPPredictsThe1000TestImagesAsWeDoAfterARoundTrip() throws {
+        // The authors' file, imported, exported by us and loaded by PyTorch: the same predictions on real images.
+        let test = try #require(Self.fashionMNISTTest)
+        let network = try ImportedModel.load(url: try Fixture.url("mlp.pth"), maxBatch: 1000).network
+        let scratch = try ScratchDirectory()
+        let pth = try scratch.write(try ModelExport.authorsLayout(network, format: .pth, noiseClass: .bmrsN, fileName: "model.pth"), "model.pth")
+        let imagesURL = try scratch.write(float32Bytes(test.images), "images.f32")
+        let specURL = try scratch.write("""
+            {"kind": "mlp", "channels": 1, "hidden": 8, "depth": 2, "pruning_eps": true, "images": 1000, "images_file": "\(imagesURL.path)"}
+            """, "spec.json")
+        let result = try Self.run(Self.python, [try Fixture.url("torch_check.py").path, specURL.path, pth.path])
+        try #require(result.status == 0, "torch_check.py failed: \(result.error)")
+        let view = try JSONDecoder().decode(TorchView.self, from: result.output)
+        let logits = test.images.withUnsafeBufferPointer { network.logits($0.baseAddress!, count: 1000) }
+        #expect(view.logits.count == 10_000)
+        let worst = zip(logits, view.logits).map { abs(Double($0) - $1) }.max() ?? .infinity
+        #expect(worst < 1e-5, "max |Δlogit| over 1,000 images = \(worst)")
+        let ours = argmax(logits), theirs = argmax(view.logits.map(Float.init))
+        #expect(ours == theirs, "\(zip(ours, theirs).filter { $0 != $1 }.count) of 1,000 predictions differ")
     }
 
     func argmax(_ logits: [Float]) -> [Int] {

@@ -6,7 +6,10 @@ with bmrs (run by the tests with Debian's python3-torch: /usr/bin/python3).
     torch_check.py SPEC.json EXPORTED.pth [COMPACT.safetensors COMPACT.architecture.json]
 
 SPEC.json: {"kind": "mlp"|"lenet5", "channels": C, "hidden": H, "depth": D,
-            "pruning_eps": true|false, "images": N}
+            "pruning_eps": true|false, "images": N, "images_file": PATH (optional)}
+
+The input is N probe images, or N images read from PATH (raw little-endian float32,
+N × C·32·32, preprocessed by bmrs).
 
 The networks are the authors' `nn.Sequential`s (their modules/classifiers.py) with noise
 modules that register the parameters of their noise-layer classes in the same order
@@ -102,7 +105,7 @@ def main():
     model = lenet5(c, spec["pruning_eps"]) if spec["kind"] == "lenet5" else mlp(c, spec["hidden"], spec["depth"], spec["pruning_eps"])
     model.load_state_dict(state, strict=True)
     model.eval()
-    x = probe_input(n, c)
+    x = torch.from_numpy(np.fromfile(spec["images_file"], dtype="<f4")) if "images_file" in spec else probe_input(n, c)
     x = x.reshape(n, c, 32, 32) if spec["kind"] == "lenet5" else x.reshape(n, 1024 * c)
     with torch.no_grad():
         result["logits"] = model(x).flatten().tolist()
