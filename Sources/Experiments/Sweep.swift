@@ -70,10 +70,22 @@ public struct StartModel: Codable, Hashable, Sendable {
 }
 
 /// The identity of a given start model: its bytes, and the settings its fine-tunes use.
-/// (The path is left out: a moved file is the same model.)
+/// The path is left out (a moved file is the same model), and so are the settings that only
+/// train the start model (its epochs and which epoch it reports), which a given model never
+/// uses: changing them must not recompute the units.
 struct GivenModelIdentity: Codable {
     var md5: String
     var base: TrainingConfig
+
+    init(md5: String, base: TrainingConfig) {
+        self.md5 = md5
+        let defaults = TrainingConfig()
+        var fineTuneSettings = base
+        fineTuneSettings.epochs = defaults.epochs
+        fineTuneSettings.finetuneEpochs = defaults.finetuneEpochs
+        fineTuneSettings.reportedModel = defaults.reportedModel
+        self.base = fineTuneSettings
+    }
 }
 
 /// One point of a curve.

@@ -81,6 +81,25 @@ struct StartModelSweepTests {
         #expect(again.points.map(\.testAccuracy) == a.points.map(\.testAccuracy))
     }
 
+    @Test func theKeyIgnoresThePathAndTheSettingsThatOnlyTrainAStartModel() {
+        let network = Self.givenNetwork(tinySweep().base.network, seed: 5)
+        let dir = temporaryDirectory("start-model-key")
+        let md5 = String(repeating: "d", count: 32)
+        let a = Self.runner(dir, md5: md5, network: network)
+        var config = a.config
+        config.base.epochs += 7
+        config.base.finetuneEpochs += 3
+        config.base.reportedModel = config.base.reportedModel == .final ? .best : .final
+        config.startModel?.path = "/elsewhere/moved.pth"
+        #expect(SweepRunner(config: config, directory: dir).modelKey == a.modelKey)
+        // What the fine-tunes use does count.
+        config.base.seed += 1
+        #expect(SweepRunner(config: config, directory: dir).modelKey != a.modelKey)
+        config = a.config
+        config.base.learningRate *= 2
+        #expect(SweepRunner(config: config, directory: dir).modelKey != a.modelKey)
+    }
+
     @Test func aModelOfAnotherShapeIsRefusedNamingItsFile() throws {
         let dir = temporaryDirectory("start-model-shape")
         defer { try? FileManager.default.removeItem(at: dir) }
