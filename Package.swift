@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "Rendering"],
                     resources: [.copy("Expected"), .copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore", "BayesianPruning", "Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev libcairo2-dev zlib1g-dev pkg-config fonts-dejavu-core
           dataset-fashion-mnist poppler-utils python3)
+# Debian's PyTorch (python3-torch: ~57 MB to download, ~300 MB installed with libtorch and its
+# Python dependencies) only on request: ExportTests load exports into it when /usr/bin/python3
+# can import torch and skip with a message otherwise.
+if [ "${BMRS_WITH_TORCH:-0}" = 1 ]; then packages+=(python3-torch); fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -30,6 +30,9 @@ scripts/check-workers.sh "$bmrs"
 echo "== installed binary (report --from GRID run from /tmp writes the full report)"
 scripts/check-installed.sh "$bmrs"
 
+echo "== models trained elsewhere (export round trip, compact --format safetensors, report --models, sweep --start-model)"
+scripts/check-models.sh "$bmrs"
+
 echo "== Slurm end-to-end (single-node Slurm on loopback)"
 scripts/slurm-e2e.sh "$bmrs"
 

@@ -72,13 +72,17 @@ public struct SweepDirectory: Sendable, Hashable {
     var chains: URL { root.appendingPathComponent("chains") }
     func chainProgress(_ key: String) -> URL { chains.appendingPathComponent("\(key).json") }
     func chainState(_ key: String, levels: Int) -> URL { chains.appendingPathComponent("\(key).state-\(levels).bin") }
+    /// Where a given start model came from (`StartModel`), for sweeps that did not train theirs.
+    public func startModel(_ key: String) -> URL { model(key).appendingPathComponent(Self.startModelFileName) }
     public var units: URL { root.appendingPathComponent("units") }
     /// The curves of one model.
     public func result(_ key: String) -> URL { root.appendingPathComponent("sweep-\(key).json") }
 
     static let taylorFileName = "taylor-scores.json"
     static let finalStateFileName = "final-state.bin"
+    static let startModelFileName = "start-model.json"
     /// The files of a model's folder that `merge` copies.
     static let modelFiles = [TrainingSession.checkpointFileName, TrainingSession.recordFileName, taylorFileName, finalStateFileName,
+                             startModelFileName,
                              GridDirectory.analysis(ofCheckpoint: URL(fileURLWithPath: TrainingSession.checkpointFileName)).lastPathComponent]
 }

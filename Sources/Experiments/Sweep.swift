@@ -24,6 +24,10 @@ public struct SweepConfig: Codable, Hashable, Sendable {
     public var curveProtocol: CurveProtocol?
 
     public var resolvedProtocol: CurveProtocol { curveProtocol ?? .ours }
+    /// The trained model the curves start from when one was given (`bmrs sweep --start-model`,
+    /// e.g. a model trained with the authors' code) instead of trained from `base`; nil: train.
+    /// Its content hash is part of the model key, so units of different start models never mix.
+    public var startModel: StartModel?
 
     public init(base: TrainingConfig) {
         self.base = base
@@ -59,6 +63,50 @@ public enum CurveProtocol: String, Codable, Hashable, Sendable, CaseIterable {
     case ours, released
 }
 
+/// Where a sweep's given start model came from: the file as given and the MD5 of its bytes
+/// (what the model key hashes), and what was read from it. Stored in the sweep's config, in
+/// every unit it computes and as `models/<key>/start-model.json`.
+public struct StartModel: Codable, Hashable, Sendable {
+    public var path: String
+    public var md5: String
+    /// What the reader said: format, layout, network ("mlp.pth: PyTorch state_dict, the authors' MLP layout, MLP(C=1, H=50, D=5)").
+    public var source: String
+
+    public init(path: String, md5: String, source: String) {
+        self.path = path
+        self.md5 = md5
+        self.source = source
+    }
+
+    /// Describes `url`'s bytes: path as given, MD5, and the reader's `source` line.
+    public static func describing(_ url: URL, source: String) throws -> StartModel {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigError(field: "start model", expected: "a readable model file", found: "\(url.path): \(error.localizedDescription)")
+        }
+        return StartModel(path: url.path, md5: MD5.digest([UInt8](data)).hexString, source: source)
+    }
+}
+
+/// The identity of a given start model: its bytes, and the settings its fine-tunes use.
+/// The path is left out (a moved file is the same model), and so are the settings that only
+/// train the start model (its epochs and which epoch it reports), which a given model never
+/// uses: changing them must not recompute the units.
+struct GivenModelIdentity: Codable {
+    var md5: String
+    var base: TrainingConfig
+
+    init(md5: String, base: TrainingConfig) {
+        self.md5 = md5
+        let defaults = TrainingConfig()
+        var fineTuneSettings = base
+        fineTuneSettings.epochs = defaults.epochs
+        fineTuneSettings.finetuneEpochs = defaults.finetuneEpochs
+        fineTuneSettings.reportedModel = defaults.reportedModel
+        self.base = fineTuneSettings
+    }
+}
+
 /// One point of a curve.
 public struct SweepPoint: Codable, Sendable, Equatable {
     public var criterion: String
@@ -85,6 +133,8 @@ public struct SweepUnitResult: Codable, Sendable {
     public var seconds: Double
     public var status: RunRecord.Status
     public var failure: String?
+    /// The given model the fine-tune started from (nil: the model the sweep trained).
+    public var startModel: StartModel?
 }
 
 /// The identity of a fine-tune unit: model, fine-tune settings, masks. Identical masks
@@ -142,17 +192,25 @@ public struct SweepRunner {
     public var shard = Shard.all
     /// A requested stop ends the sweep within a step; the unit in flight is abandoned.
     public var stop: StopRequest?
+    /// The network of `config.startModel`, read by the caller (Experiments reads no foreign
+    /// formats); required when there is a start model and it is not yet in the directory.
+    public var startNetwork: Network?
 
     public init(config: SweepConfig, directory: URL) {
         self.config = config
         self.directory = directory
     }
 
-    public var modelKey: String { contentKey(config.base) }
+    public var modelKey: String { SweepRunner.modelKey(config) }
+    /// The model's key: its training configuration's, or a given start model's identity.
+    public static func modelKey(_ config: SweepConfig) -> String {
+        guard let start = config.startModel else { return contentKey(config.base) }
+        return contentKey(GivenModelIdentity(md5: start.md5, base: config.base))
+    }
     /// The name of the curves' file: the model's key, with the protocol when it is not ours.
     public var resultKey: String { SweepRunner.resultKey(config) }
     public static func resultKey(_ config: SweepConfig) -> String {
-        let model = contentKey(config.base)
+        let model = modelKey(config)
         return config.resolvedProtocol == .ours ? model : "\(model)-\(config.resolvedProtocol.rawValue)"
     }
     var layout: SweepDirectory { SweepDirectory(directory) }
@@ -319,10 +377,13 @@ public struct SweepRunner {
         let fm = FileManager.default
         let maxBatch = max(config.base.batchSize, config.base.evaluationBatchSize)
         if fm.fileExists(atPath: recordURL.path), fm.fileExists(atPath: checkpointURL.path),
-           config.resolvedProtocol == .ours || fm.fileExists(atPath: stateURL.path) {
+           config.resolvedProtocol == .ours || config.startModel != nil || fm.fileExists(atPath: stateURL.path) {
             let record = try JSONCoding.decoder().decode(RunRecord.self, from: Data(contentsOf: recordURL))
             log("reusing trained model \(modelKey)")
             return (try Checkpoint.load(checkpointURL, maxBatch: maxBatch), record)
+        }
+        if let start = config.startModel {
+            return try givenModel(start, splits: splits, dataDirectory: dataDirectory, log: log)
         }
         log("training model \(modelKey)" + (state.map { " from the shared prefix at epoch \($0.epoch)" } ?? ""))
         let lastEpoch = config.base.epochs + config.base.finetuneEpochs
@@ -334,6 +395,46 @@ public struct SweepRunner {
         if let finalState, record.status == .finished { try TrainerStateFile.write(finalState, to: stateURL) }
         try AtomicFile.writeJSON(record, to: recordURL)
         return (try Checkpoint.load(checkpointURL, maxBatch: maxBatch), record)
+    }
+
+    /// The given start model, put into the sweep directory as if trained here: its checkpoint,
+    /// `start-model.json` (where it came from) and a record with its accuracies and no epochs.
+    func givenModel(_ start: StartModel, splits: DatasetSplits, dataDirectory: String,
+                    log: (String) -> Void) throws -> (network: Network, record: RunRecord) {
+        guard let given = startNetwork else {
+            preconditionFailure("SweepRunner: config.startModel is set but startNetwork is nil")
+        }
+        // Only the layer shapes of this reference are read: its initialisation does not matter.
+        var rng = Xoshiro256(seed: 0)
+        let reference = Network(spec: config.base.network, maxBatch: 1, rng: &rng)
+        guard given.spec == config.base.network, given.layers.map(LayerDescriptor.init) == reference.layers.map(LayerDescriptor.init) else {
+            throw ConfigError(field: "start model", expected: "the uncompacted \(config.base.network) of the sweep",
+                              found: "\(given.spec) with \(given.layers.count) layers in \(start.path)")
+        }
+        let test = splits.test, validation = splits.validation
+        guard test.channels == given.spec.inputChannels else {
+            throw ConfigError(field: "dataset", expected: "images with \(given.spec.inputChannels) channel(s) for \(start.path)",
+                              found: "\(config.base.dataset.rawValue) with \(test.channels)")
+        }
+        log("start model \(modelKey): \(start.source) (md5 \(start.md5))")
+        let pruned = given.noiseLayers.reduce(0) { $0 + $1.mask.filter { $0 == 0 }.count }
+        if pruned > 0 { log("note: the start model's stored masks prune \(pruned) structures; each level sets every mask anew") }
+        if !given.noiseEnabled { log("note: the start model's noise layers are off (trained without them); the fine-tunes train with noise on, as the curves' protocol does") }
+        let checkpointURL = layout.modelCheckpoint(modelKey)
+        try AtomicFile.writeJSON(start, to: layout.startModel(modelKey))
+        try AtomicFile.write(try Checkpoint.encode(given), to: checkpointURL)
+        let network = try Checkpoint.load(checkpointURL, maxBatch: max(config.base.batchSize, config.base.evaluationBatchSize))
+        var record = RunRecord(
+            config: config.base,
+            data: DataSummary(dataset: config.base.dataset, directory: dataDirectory, train: splits.train.count,
+                              validation: validation.count, test: test.count),
+            machine: MachineSummary(blasCore: BLAS.coreName, blasThreads: BLAS.threads,
+                                    processors: ProcessInfo.processInfo.activeProcessorCount))
+        record.bestValidationAccuracy = network.accuracy(images: validation.images, labels: validation.labels)
+        record.testAccuracy = network.accuracy(images: test.images, labels: test.labels)
+        record.compression = CompressionReport(network: network)
+        try AtomicFile.writeJSON(record, to: layout.modelRecord(modelKey))
+        return (network, record)
     }
 
     /// Fine-tunes the model with masks `keep`; `continuing` carries a chain's state in (the
@@ -357,7 +458,7 @@ public struct SweepRunner {
                                      compression: record.compressionStandard ?? CompressionReport(network: startNetwork),
                                      compressionReleased: record.compressionReleased ?? CompressionReport(network: startNetwork, counting: .released),
                                      testAccuracy: record.testAccuracy, seconds: Date().timeIntervalSince(start),
-                                     status: record.status, failure: record.failure)
+                                     status: record.status, failure: record.failure, startModel: config.startModel)
         return (result, after)
     }
 
@@ -432,7 +533,17 @@ public struct SweepRunner {
                   log: (String) -> Void) throws -> ReleasedChainResult {
         let progressURL = layout.chainProgress(chain.key)
         var done = ReleasedChainResult(key: chain.key, criterion: chain.criterion, levels: [])
-        var state = try TrainerStateFile.load(layout.modelFinalState(modelKey))
+        // A given start model has no optimizer state of its training here: its chains start
+        // from a fresh Adam, as the first fine-tune of a model loaded from disk would.
+        var state: TrainerState
+        if config.startModel != nil && !FileManager.default.fileExists(atPath: layout.modelFinalState(modelKey).path) {
+            let zero = model.allParameters.map { [Float](repeating: 0, count: $0.value.count) }
+            state = TrainerState(epoch: 0, parameters: [], masks: [], initialParameters: [], adamStep: 0, moments1: zero, moments2: zero,
+                                 orderGenerator: [], order: [], noiseCounter: 0, lossSum: 0, crossEntropySum: 0, klSum: 0, epochs: [],
+                                 initialValidationAccuracy: 0)
+        } else {
+            state = try TrainerStateFile.load(layout.modelFinalState(modelKey))
+        }
         if let data = try? Data(contentsOf: progressURL),
            let saved = try? JSONCoding.decoder().decode(ReleasedChainResult.self, from: data),
            saved.key == chain.key, saved.levels.count <= chain.levels.count,

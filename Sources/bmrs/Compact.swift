@@ -3,7 +3,16 @@ import BayesianPruning
 import Datasets
 import Experiments
 import Foundation
+import ModelImport
 import NeuralCore
+
+/// What `bmrs compact` writes.
+enum CompactFormat: String, CaseIterable, ExpressibleByArgument {
+    /// bmrs's checkpoint.bin (layer descriptors included): every bmrs command reads it.
+    case checkpoint
+    /// The dense network as safetensors keyed like an nn.Sequential, and its architecture as JSON beside it.
+    case safetensors
+}
 
 struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +23,8 @@ struct Compact: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: "Where to write the compacted checkpoint.")
     var out: String
+    @Option(help: "checkpoint (bmrs's checkpoint.bin) or safetensors (tensors keyed like a PyTorch nn.Sequential, with <out stem>.architecture.json beside it describing the layers).")
+    var format: CompactFormat = .checkpoint
     @Option(help: "Data set whose test images are used to compare the two networks (default: fashion-mnist, or mnist-5k/cifar10 as the input channels suggest).")
     var dataset: DatasetName?
     @OptionGroup var data: DataOptions
@@ -24,7 +35,15 @@ struct Compact: ParsableCommand {
         BLAS.setThreads(threads)
         let masked = try model.load(checkpoint)
         let compact = Compaction.compact(masked)
-        try AtomicFile.write(try Checkpoint.encode(compact), to: URL(fileURLWithPath: out))
+        let outURL = URL(fileURLWithPath: out)
+        switch format {
+        case .checkpoint:
+            try AtomicFile.write(try Checkpoint.encode(compact), to: outURL)
+        case .safetensors:
+            let (bytes, architecture) = try ModelExport.compacted(compact, fileName: outURL.lastPathComponent)
+            try AtomicFile.write(Data(bytes), to: outURL)
+            try AtomicFile.write(architecture, to: ModelExport.architectureURL(for: outURL))
+        }
         let name = dataset ?? (masked.spec.inputChannels == 3 ? .cifar10 : .fashionMNIST)
         var images: [Float] = [], count = 0
         if let directory = try? data.locator.locate(name) {
@@ -49,7 +68,8 @@ struct Compact: ParsableCommand {
             let speed = InferenceTiming.measure([masked, compact], images: images, count: count)
             print(InferenceTiming.summary(masked: speed.seconds[0], compact: speed.seconds[1], passes: speed.passes, count: count))
         }
-        print("compacted checkpoint: \(out)")
+        print(format == .checkpoint ? "compacted checkpoint: \(out)"
+                                    : "compacted network: \(out), architecture: \(ModelExport.architectureURL(for: outURL).path)")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import ModelImport
 import NeuralCore
 import Reporting
 
@@ -11,6 +12,9 @@ struct Report: ParsableCommand {
     @Argument(help: "Grid config file (.yaml/.json); or use --profile.") var config: String?
     @Option(help: "A shipped profile: \(GridConfig.profiles.joined(separator: ", ")).") var profile: String?
     @Option(help: "Render an existing grid directory (its grid.yaml) without training.") var from: String?
+    @Option(help: "Report on a folder of models trained elsewhere (*.pth, *.safetensors, *.npz, checkpoint *.bin), each with its metrics JSON beside it (<stem>.json, <stem>_metrics.json, or the authors' <seed>.json beside it or in metrics/): stored masks, metrics, recomputed decisions, heatmaps. Default --out: reports/models-<folder name>.")
+    var models: String?
+    @OptionGroup var modelFiles: ModelOptions
     @Option(help: "Grid directory when running (default: runs/<grid name>).") var runs: String?
     @Option(help: "Report directory (default: reports/<grid name>).") var out: String?
     @Option(help: "Worker processes for the grid.") var jobs: Int = 2
@@ -21,14 +25,24 @@ struct Report: ParsableCommand {
     @OptionGroup var fetching: FetchOptions
 
     func validate() throws {
-        let sources = [config != nil, profile != nil, from != nil].filter { $0 }.count
-        if sources != 1 { throw ValidationError("give exactly one of: a config file, --profile NAME, --from GRID_DIR") }
+        let sources = [config != nil, profile != nil, from != nil, models != nil].filter { $0 }.count
+        if sources != 1 { throw ValidationError("give exactly one of: a config file, --profile NAME, --from GRID_DIR, --models DIR") }
         if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
         if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50…1200, got \(dpi)") }
     }
 
     func run() throws {
         BLAS.setThreads(1)
+        if let models {
+            let folder = URL(fileURLWithPath: models)
+            let output = URL(fileURLWithPath: out ?? "reports/models-\(folder.standardizedFileURL.lastPathComponent)")
+            var report = try importedModelsReport(folder: folder, loading: modelFiles, output: output)
+            report.dpi = dpi
+            let files = try report.build()
+            print("\(report.models.count) model(s) of \(models), \(report.skipped.count) skipped; report written to \(output.path):")
+            for file in files { print("  \(file.lastPathComponent)") }
+            return
+        }
         let started = Date()
         let grid: GridConfig
         let directory: URL

@@ -3,6 +3,7 @@ import BayesianPruning
 import Datasets
 import Experiments
 import Foundation
+import ModelImport
 import NeuralCore
 
 struct SweepCommand: ParsableCommand {
@@ -14,7 +15,10 @@ struct SweepCommand: ParsableCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run", abstract: "Run (or resume) a sweep into --out.")
 
-        @Option(help: "Data set.") var dataset: DatasetName = .fashionMNIST
+        @Option(help: "Data set (default: fashion-mnist; with --start-model, cifar10 for a 3-channel model).") var dataset: DatasetName?
+        @Option(help: "A trained model to prune instead of training one: checkpoint.bin, or a .pth/.safetensors/.npz trained elsewhere (e.g. with the authors' code). Its network replaces --network/--hidden/--depth; --epochs, --finetune-epochs and --model do not apply; its path and MD5 are recorded with the sweep.")
+        var startModel: String?
+        @OptionGroup var startModelFile: ModelOptions
         @Option(help: "Network: mlp or lenet5.") var network: NetworkSpec.Kind = .mlp
         @Option(help: "Seed of the trained model and its fine-tunes.") var seed: UInt64 = 1000
         @Option(help: "Epochs of the unpruned model (the authors' post-training script: 20).") var epochs: Int = GridConfig.Curves.defaultTrainEpochs
@@ -54,21 +58,28 @@ struct SweepCommand: ParsableCommand {
 
         func run() throws {
             BLAS.setThreads(1)
+            // A given model is read here (Experiments reads only its own checkpoints) and handed to the runner.
+            let given = try startModel.map { try startModelFile.loadModel($0) }
             var base = TrainingConfig()
-            base.dataset = dataset
+            base.dataset = dataset ?? (given?.network.spec.inputChannels == 3 ? .cifar10 : .fashionMNIST)
             base.seed = seed
             base.epochs = epochs
             base.finetuneEpochs = finetuneEpochs
             base.trainLimit = trainLimit
             base.reportedModel = model
-            let channels = dataset == .cifar10 ? 3 : 1
+            let channels = base.dataset == .cifar10 ? 3 : 1
             base.network = network == .mlp ? .mlp(inputChannels: channels, hidden: hidden, depth: depth) : .lenet5(channels: channels)
+            if let given { base.network = given.network.spec }
             var config = SweepConfig(base: base)
+            if let startModel, let given {
+                config.startModel = try StartModel.describing(URL(fileURLWithPath: startModel), source: given.source)
+            }
             config.levels = levels
             config.finetuneEpochs = levelEpochs
             config.criteria = try parsedCriteria()
             config.curveProtocol = `protocol` == .ours ? nil : `protocol`
             var runner = SweepRunner(config: config, directory: URL(fileURLWithPath: out))
+            runner.startNetwork = given?.network
             if let shard { runner.shard = try Shard(parsing: shard) }
             let signals = StopSignals.install()
             runner.stop = signals.request

@@ -110,6 +110,36 @@ struct ReleasedCurveProtocolTests {
         #expect(left.isEmpty, "\(left)")
     }
 
+    /// A model trained elsewhere brings no optimizer state: its chains start from a fresh Adam.
+    @Test func aGivenStartModelsChainsStartFromAFreshAdam() throws {
+        let dir = temporaryDirectory("released-start")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let splits = syntheticSplits()
+        let given = StartModelSweepTests.givenNetwork(tinySweep().base.network, seed: 21)
+        var runner = StartModelSweepTests.runner(dir, md5: "00112233445566778899aabbccddeeff", network: given)
+        var config = runner.config
+        config.curveProtocol = .released
+        runner = SweepRunner(config: config, directory: dir)
+        runner.startNetwork = given
+        let result = try #require(try runner.run(splits: splits, dataDirectory: "synthetic"))
+        #expect(result.points.filter { $0.criterion == "snr" && !$0.endPoint }.first?.level == 0)
+        #expect(!FileManager.default.fileExists(atPath: runner.layout.modelFinalState(runner.modelKey).path))
+        // Its first level is the fine-tune of the given model from step 0.
+        let chain = try #require(runner.releasedChains(model: given, scores: [:]).first)
+        let start = Network(descriptors: given.layers.map(LayerDescriptor.init), spec: given.spec, maxBatch: given.maxBatch)
+        Checkpoint.copy(from: given, to: start)
+        Structures.apply(chain.levels[0].keep, to: start)
+        var tune = config.base
+        tune.method = .none
+        tune.epochs = 1
+        let zero = start.allParameters.map { [Float](repeating: 0, count: $0.value.count) }
+        let first = try Trainer(config: tune).run(splits: splits, dataDirectory: "synthetic", startingFrom: start,
+                                                  continuing: FineTuneContinuation(adamStep: 0, moments1: zero, moments2: zero, noiseCounter: 0),
+                                                  measureCompaction: false)
+        let stored = try #require(try UnitStore(directory: runner.units).load(ReleasedChainResult.self, key: chain.key))
+        #expect(stored.levels[0].testAccuracy == first.testAccuracy)
+    }
+
     @Test func gridConfigReadsOneProtocolOrBoth() throws {
         func curves(_ yaml: String) throws -> [SweepConfig] {
             let text = """

@@ -22,22 +22,42 @@ enum AuthorsLayout {
             var depth = 0
             while file[prefix + "\(3 + depth).0.weight"] != nil { depth += 1 }
             guard file[prefix + "\(3 + depth).weight"] != nil else { return nil }
-            builder.dense("fc1", "0")
-            builder.noise("noise1", "2")
-            for block in 0..<depth {
-                builder.dense("fc\(block + 2)", "\(3 + block).0")
-                builder.noise("noise\(block + 2)", "\(3 + block).2")
-            }
-            builder.dense("fc\(depth + 2)", "\(3 + depth)")
             let spec = NetworkSpec.mlp(inputChannels: first.shape[1] / 1024, hidden: first.shape[0], depth: depth)
+            for m in modules(of: spec) { m.isNoise ? builder.noise(m.ours, m.theirs) : builder.dense(m.ours, m.theirs) }
             return builder.mapping(spec, name: "the authors' MLP layout")
         }
         if first.shape.count == 4, first.shape[1] >= 1, file[prefix + "15.weight"] != nil, file[prefix + "9.weight"] != nil {
-            for (ours, theirs) in [("conv1", "0"), ("conv2", "4"), ("fc1", "9"), ("fc2", "12"), ("fc3", "15")] { builder.dense(ours, theirs) }
-            for (ours, theirs) in [("noise1", "2"), ("noise2", "6"), ("noise3", "11"), ("noise4", "14")] { builder.noise(ours, theirs) }
-            return builder.mapping(.lenet5(channels: first.shape[1]), name: "the authors' LeNet5 layout")
+            let spec = NetworkSpec.lenet5(channels: first.shape[1])
+            for m in modules(of: spec) { m.isNoise ? builder.noise(m.ours, m.theirs) : builder.dense(m.ours, m.theirs) }
+            return builder.mapping(spec, name: "the authors' LeNet5 layout")
         }
         return nil
+    }
+
+    /// One module of the authors' `nn.Sequential` that holds values: a Linear/Conv2d
+    /// (`weight`, `bias`) or a noise layer, our layer name beside their key prefix.
+    struct Module {
+        let ours: String
+        let theirs: String
+        let isNoise: Bool
+    }
+
+    /// The modules of `spec` in the order of the authors' state_dict: the one list that both
+    /// reading (`detect`) and writing (`AuthorsStateDict`) follow.
+    static func modules(of spec: NetworkSpec) -> [Module] {
+        switch spec.kind {
+        case .mlp:
+            var list = [Module(ours: "fc1", theirs: "0", isNoise: false), Module(ours: "noise1", theirs: "2", isNoise: true)]
+            for block in 0..<spec.depth {
+                list.append(Module(ours: "fc\(block + 2)", theirs: "\(3 + block).0", isNoise: false))
+                list.append(Module(ours: "noise\(block + 2)", theirs: "\(3 + block).2", isNoise: true))
+            }
+            return list + [Module(ours: "fc\(spec.depth + 2)", theirs: "\(3 + spec.depth)", isNoise: false)]
+        case .lenet5:
+            return [("conv1", "0", false), ("noise1", "2", true), ("conv2", "4", false), ("noise2", "6", true),
+                    ("fc1", "9", false), ("noise3", "11", true), ("fc2", "12", false), ("noise4", "14", true), ("fc3", "15", false)]
+                .map { Module(ours: $0.0, theirs: $0.1, isNoise: $0.2) }
+        }
     }
 
     /// A prefix that every key shares (`module.`, `model.`), to retry detection under.
