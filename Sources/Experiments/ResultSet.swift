@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// Everything a report reads of a grid, as plain values: the grid's config, its run
 /// records, its sweeps' curves and what the report reads of the trained models (posterior

@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// Post-training pruning curves (SPEC §6): train one model without pruning, then for each
 /// criterion and pruning level λ ∈ linspace(0, 100, levels) set the masks by the λ-th

@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// What a training run reports while it goes.
 public enum TrainingEvent: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// One `bmrs train` invocation: find and load the data, train, write `run.json` atomically.
 public enum TrainingSession {

@@ -1,6 +1,7 @@
 import Foundation
 import Analysis
 import Experiments
+import FileOutput
 
 /// Mean ± std over seeds of a set of run records, grouped by data set × network ×
 /// protocol × method (SPEC §6). The std is the population std (ddof 0), as in the

@@ -4,6 +4,7 @@ import Datasets
 import Experiments
 import Foundation
 import NeuralCore
+import FileOutput
 
 struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import FileOutput
 import Foundation
 import NeuralCore
 import Reporting
