@@ -62,10 +62,7 @@ struct Bench: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            try printJSON(results, keys: .snakeCase)
         }
     }
 }
