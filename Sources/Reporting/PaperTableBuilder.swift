@@ -36,8 +36,6 @@ struct PaperTableBuilder {
 }
 
 extension RunRecord {
-    /// Parameter compression % as the run's protocol counts it (the released code's count
-    /// under `released`); records written before `compression` existed fall back to the
-    /// standard count, and a run without a report counts as 0.
-    var reportedParameterCompression: Double { (compression ?? compressionStandard)?.parameterCompression ?? 0 }
+    /// Parameter compression % of `reportedCompression`; a run without a report counts as 0.
+    var reportedParameterCompression: Double { reportedCompression?.parameterCompression ?? 0 }
 }
