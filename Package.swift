@@ -40,18 +40,21 @@ let package = Package(
         // How files are written: atomically (AtomicFile), JSON in the project's conventions,
         // CSV fields. A leaf, so that every target that writes a file shares one writer.
         .target(name: "FileOutput"),
+        // Seeded generators (xoshiro256**, SplitMix64) and the one Fisher–Yates shuffle. Built
+        // with the kernels' settings, as they were when they lived in NeuralCore.
+        .target(name: "SeededRandom", swiftSettings: kernelTuning),
         // Float64 statistics of the truncated log-normal posterior (SPEC §1–2).
         .target(name: "NoiseStatistics"),
         // Float32 training engine: buffers, kernels, layers, loss, Adam, RNG, networks.
-        .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics", "FileOutput"], swiftSettings: kernelTuning),
+        .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics", "FileOutput", "SeededRandom"], swiftSettings: kernelTuning),
         // Data set readers, gzip, resize, splits, discovery.
-        .target(name: "Datasets", dependencies: ["CZlib", "FileOutput"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "FileOutput", "SeededRandom"]),
         // Readers for models trained elsewhere (PyTorch state_dicts, safetensors, .npz).
-        .target(name: "ModelImport", dependencies: ["NeuralCore", "CZlib", "FileOutput"]),
+        .target(name: "ModelImport", dependencies: ["NeuralCore", "CZlib", "FileOutput", "SeededRandom"]),
         // Criteria, masks, compression accounting, checkpoints, compaction.
-        .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
+        .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics", "SeededRandom"]),
         // Training protocol, run records.
-        .target(name: "Experiments", dependencies: ["NeuralCore", "NoiseStatistics", "BayesianPruning", "Datasets", "Analysis", "FileOutput",
+        .target(name: "Experiments", dependencies: ["NeuralCore", "NoiseStatistics", "BayesianPruning", "Datasets", "Analysis", "FileOutput", "SeededRandom",
                                                    .product(name: "Yams", package: "Yams")]),
         // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
         .target(name: "Analysis"),
@@ -62,20 +65,20 @@ let package = Package(
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport", "FileOutput",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport", "FileOutput", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "FileOutput"], resources: [.copy("Goldens")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
+        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics", "SeededRandom"]),
+        .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics", "SeededRandom"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "Rendering", "FileOutput"],
                     resources: [.copy("Expected"), .copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning", "FileOutput"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore", "SeededRandom"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning", "FileOutput", "SeededRandom"]),
     ],
     swiftLanguageModes: [.v6]
 )

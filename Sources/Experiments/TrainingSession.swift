@@ -2,6 +2,7 @@ import Foundation
 import Datasets
 import NeuralCore
 import FileOutput
+import SeededRandom
 
 /// One `bmrs train` invocation: find and load the data, train, write `run.json` atomically.
 public enum TrainingSession {

@@ -3,6 +3,7 @@ import Datasets
 import Experiments
 import Foundation
 import NeuralCore
+import SeededRandom
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import NeuralCore
 import FileOutput
+import SeededRandom
 
 struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(

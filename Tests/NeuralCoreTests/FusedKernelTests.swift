@@ -1,5 +1,6 @@
 import Testing
 @testable import NeuralCore
+import SeededRandom
 
 /// The fused ReLU → noise → max-pool stage run as a `Layer`, for `GradientCheck`.
 final class FusedStageLayer: Layer {
