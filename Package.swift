@@ -78,6 +78,7 @@ let package = Package(
                     resources: [.copy("Expected"), .copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore", "SeededRandom"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "bmrsTests", dependencies: ["bmrs", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning", "FileOutput", "SeededRandom"]),
     ],
     swiftLanguageModes: [.v6]
