@@ -37,42 +37,49 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // How files are written: atomically (AtomicFile), JSON in the project's conventions,
+        // CSV fields. A leaf, so that every target that writes a file shares one writer.
+        .target(name: "FileOutput"),
+        // Seeded generators (xoshiro256**, SplitMix64) and the one Fisher–Yates shuffle. Built
+        // with the kernels' settings, as they were when they lived in NeuralCore.
+        .target(name: "SeededRandom", swiftSettings: kernelTuning),
         // Float64 statistics of the truncated log-normal posterior (SPEC §1–2).
         .target(name: "NoiseStatistics"),
         // Float32 training engine: buffers, kernels, layers, loss, Adam, RNG, networks.
-        .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics"], swiftSettings: kernelTuning),
+        .target(name: "NeuralCore", dependencies: ["CBLAS", "NoiseStatistics", "FileOutput", "SeededRandom"], swiftSettings: kernelTuning),
         // Data set readers, gzip, resize, splits, discovery.
-        .target(name: "Datasets", dependencies: ["CZlib"]),
+        .target(name: "Datasets", dependencies: ["CZlib", "FileOutput", "SeededRandom"]),
         // Readers for models trained elsewhere (PyTorch state_dicts, safetensors, .npz).
-        .target(name: "ModelImport", dependencies: ["NeuralCore", "CZlib"]),
+        .target(name: "ModelImport", dependencies: ["NeuralCore", "CZlib", "FileOutput", "SeededRandom"]),
         // Criteria, masks, compression accounting, checkpoints, compaction.
-        .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics"]),
+        .target(name: "BayesianPruning", dependencies: ["NeuralCore", "NoiseStatistics", "SeededRandom"]),
         // Training protocol, run records.
-        .target(name: "Experiments", dependencies: ["NeuralCore", "NoiseStatistics", "BayesianPruning", "Datasets", "Analysis",
+        .target(name: "Experiments", dependencies: ["NeuralCore", "NoiseStatistics", "BayesianPruning", "Datasets", "Analysis", "FileOutput", "SeededRandom",
                                                    .product(name: "Yams", package: "Yams")]),
         // Plain-value statistics: Spearman, seed aggregation, curves, paired tests, Pareto/knee.
         .target(name: "Analysis"),
         // Cairo canvas (PNG/PDF) and figures drawn from plain values.
-        .target(name: "Rendering", dependencies: ["CCairo"]),
+        .target(name: "Rendering", dependencies: ["CCairo", "FileOutput"]),
         // Tables, figures and reports from a grid's result set (plain values: never a network).
-        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "Rendering",
+        .target(name: "Reporting", dependencies: ["Experiments", "Analysis", "Rendering", "FileOutput",
                                                  .product(name: "Mustache", package: "swift-mustache")]),
         // The command-line tool: parses flags and wires the libraries.
         .executableTarget(name: "bmrs", dependencies: [
-            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport",
+            "Experiments", "Datasets", "NeuralCore", "BayesianPruning", "NoiseStatistics", "Reporting", "Analysis", "ModelImport", "FileOutput", "SeededRandom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering"], resources: [.copy("Goldens")]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "FileOutput"], resources: [.copy("Goldens")]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NoiseStatisticsTests", dependencies: ["NoiseStatistics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "Rendering"],
+        .testTarget(name: "NeuralCoreTests", dependencies: ["NeuralCore", "NoiseStatistics", "SeededRandom"]),
+        .testTarget(name: "BayesianPruningTests", dependencies: ["BayesianPruning", "NeuralCore", "NoiseStatistics", "SeededRandom"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Analysis", "Experiments", "Rendering", "FileOutput"],
                     resources: [.copy("Expected"), .copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore", "BayesianPruning", "Datasets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralCore", "BayesianPruning", "Datasets", "SeededRandom"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "bmrsTests", dependencies: ["bmrs", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Datasets", "NeuralCore", "BayesianPruning", "FileOutput", "SeededRandom"]),
     ],
     swiftLanguageModes: [.v6]
 )

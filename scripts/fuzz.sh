@@ -28,7 +28,7 @@ CONFIG=${BMRS_FUZZ_CONFIG:-release}
 SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-12}
 TARGETS=(IDX Gzip CIFAR10 MNIST5k Checkpoint TrainerState GridConfig RunRecord SweepUnit TorchStateDict Safetensors Npz)
 # Objects linked into every fuzz binary (static objects of the library targets and Yams).
-LINKED_MODULES=(Datasets NoiseStatistics NeuralCore BayesianPruning Analysis Experiments ModelImport Yams CYaml)
+LINKED_MODULES=(FileOutput SeededRandom Datasets NoiseStatistics NeuralCore BayesianPruning Analysis Experiments ModelImport Yams CYaml)
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 

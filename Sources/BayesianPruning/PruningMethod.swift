@@ -24,7 +24,6 @@ public enum PruningMethod: Hashable, Sendable, Codable, CustomStringConvertible 
     /// must beat: a post-training curve criterion only, not a training method.
     case random
 
-    public static let paperMethods: [PruningMethod] = [.none, .plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
     /// The criteria of post-training curves by default: every pruning rule of `allMethods`.
     public static let curveCriteria: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
     /// The paper's methods plus BMRS_N with the released constant (the shipped profiles).

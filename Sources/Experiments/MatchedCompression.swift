@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// Reads the share of structures a BMRS_N run pruned, for the matched-compression
 /// protocol (SPEC §5).

@@ -2,6 +2,7 @@ import Foundation
 import Analysis
 import BayesianPruning
 import NeuralCore
+import FileOutput
 
 /// What a report reads of one trained model: the per-layer posterior statistics (the
 /// diagnostics figures) and the Spearman matrix of the criteria's scores (the heatmaps).

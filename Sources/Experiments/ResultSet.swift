@@ -2,6 +2,8 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
+import SeededRandom
 
 /// Everything a report reads of a grid, as plain values: the grid's config, its run
 /// records, its sweeps' curves and what the report reads of the trained models (posterior
@@ -118,4 +120,4 @@ public typealias NetworkSpec = NeuralCore.NetworkSpec
 public typealias PruningMethod = BayesianPruning.PruningMethod
 public typealias CompressionReport = BayesianPruning.CompressionReport
 /// The project's seeded generator, for the bootstrap intervals a report draws.
-public typealias Xoshiro256 = NeuralCore.Xoshiro256
+public typealias Xoshiro256 = SeededRandom.Xoshiro256

@@ -40,6 +40,13 @@ public struct RunRecord: Codable, Sendable {
     public enum Status: String, Codable, Sendable { case finished, failed }
 }
 
+extension RunRecord {
+    /// The compression every table and summary reports: `compression` (the count `config`
+    /// selects, the released code's under `released`), or for records written before that
+    /// field existed the standard count. nil for a run that has no report.
+    public var reportedCompression: CompressionReport? { compression ?? compressionStandard }
+}
+
 public struct EpochRecord: Codable, Sendable, Equatable {
     public var epoch: Int
     /// `train` (main epochs, masks updated) or `finetune` (masks fixed).

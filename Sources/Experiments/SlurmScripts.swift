@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// Writes the scripts that run a grid as a Slurm job array (one task per shard, each in
 /// its own directory) and a dependent job that merges the shards and renders the report.

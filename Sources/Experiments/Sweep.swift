@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
 
 /// Post-training pruning curves (SPEC §6): train one model without pruning, then for each
 /// criterion and pruning level λ ∈ linspace(0, 100, levels) set the masks by the λ-th
@@ -135,6 +136,12 @@ public struct SweepUnitResult: Codable, Sendable {
     public var failure: String?
     /// The given model the fine-tune started from (nil: the model the sweep trained).
     public var startModel: StartModel?
+
+    /// The compression by `counting` (SPEC §6): the base run's protocol decides which a
+    /// curve reports.
+    public func compression(counting: ParameterCounting) -> CompressionReport {
+        counting == .released ? compressionReleased : compression
+    }
 }
 
 /// The identity of a fine-tune unit: model, fine-tune settings, masks. Identical masks
@@ -290,7 +297,7 @@ public struct SweepRunner {
         for entry in plan {
             guard let r = try store.load(SweepUnitResult.self, key: entry.key) else { return nil }
             // The parameter count of the base run's protocol (SPEC §6 for `released`).
-            let c = config.base.parameterCounting == .released ? r.compressionReleased : r.compression
+            let c = r.compression(counting: config.base.parameterCounting)
             points.append(SweepPoint(criterion: entry.criterion, level: entry.level, endPoint: entry.level == nil, unit: entry.key,
                                      neuronCompression: c.neuronCompression,
                                      parameterCompression: c.parameterCompression,

@@ -2,6 +2,8 @@ import Foundation
 import BayesianPruning
 import Datasets
 import NeuralCore
+import FileOutput
+import SeededRandom
 
 /// What a training run reports while it goes.
 public enum TrainingEvent: Sendable {
@@ -269,6 +271,8 @@ struct ParameterSnapshot {
 }
 
 /// Fisher–Yates with an explicit generator (Swift's `shuffle` may change between versions).
+/// Not `fisherYatesShuffle`: this one draws `next() % (i + 1)` (with its modulo bias), and
+/// every run's batch order, hence every run record, depends on it bit for bit.
 func shuffle(_ a: inout [Int], using rng: inout Xoshiro256) {
     guard a.count > 1 else { return }
     for i in stride(from: a.count - 1, to: 0, by: -1) {

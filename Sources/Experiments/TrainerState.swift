@@ -1,5 +1,6 @@
 import Foundation
 import NeuralCore
+import FileOutput
 
 /// Everything a training run holds after the steps of one epoch and before that epoch's
 /// compression step: enough to continue it bit for bit in another process. Runs of one

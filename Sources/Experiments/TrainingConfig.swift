@@ -2,6 +2,7 @@ import BayesianPruning
 import NoiseStatistics
 import Datasets
 import NeuralCore
+import SeededRandom
 
 /// Everything needed to rerun one training run; written into its run record.
 /// Defaults are SPEC §5's protocol.

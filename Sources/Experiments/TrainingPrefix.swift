@@ -2,6 +2,7 @@ import Foundation
 import BayesianPruning
 import NeuralCore
 import NoiseStatistics
+import FileOutput
 
 /// The shared training prefix of one seed and configuration (issue 17).
 ///

@@ -1,6 +1,8 @@
 import Foundation
 import Datasets
 import NeuralCore
+import FileOutput
+import SeededRandom
 
 /// One `bmrs train` invocation: find and load the data, train, write `run.json` atomically.
 public enum TrainingSession {
@@ -37,8 +39,8 @@ public enum ResultTable {
              "\(r.config.seed)", "\(r.epochs.count)",
              String(format: "%.2f", 100 * r.bestValidationAccuracy),
              r.status == .failed ? "failed" : String(format: "%.2f", 100 * r.testAccuracy),
-             String(format: "%.2f", r.compression?.neuronCompression ?? 0),
-             String(format: "%.2f", r.compression?.parameterCompression ?? 0),
+             String(format: "%.2f", r.reportedCompression?.neuronCompression ?? 0),
+             String(format: "%.2f", r.reportedCompression?.parameterCompression ?? 0),
              String(format: "%.1f", r.secondsTotal)]
         }
         let all = [header] + rows

@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// Who holds a unit's lock file, and when a lock may be taken over (issue 15, item 3).
 ///
@@ -25,9 +26,7 @@ public struct LockOwner: Codable, Equatable, Sendable {
     }
 
     var text: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
+        String(decoding: (try? JSONCoding.canonicalEncoder().encode(self)) ?? Data(), as: UTF8.self) + "\n"
     }
 
     /// Whether this lock's holder is still at work, seen from `localHost`; `age` is the

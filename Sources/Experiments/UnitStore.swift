@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// A directory of finished units of work, each stored under the hash of its full
 /// configuration (content-addressed): a finished unit is never recomputed, results are
@@ -150,10 +151,7 @@ public struct UnitStore: Sendable {
 /// A stable 64-bit content hash (FNV-1a) of a value's canonical JSON (sorted keys), as 16
 /// hex digits: the key of a unit of work.
 public func contentKey<T: Encodable>(_ value: T) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    let data = (try? encoder.encode(value)) ?? Data()
+    let data = (try? JSONCoding.canonicalEncoder().encode(value)) ?? Data()
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for b in data { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
     return String(format: "%016llx", h)

@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// The safetensors format: an 8-byte little-endian header length N, N bytes of JSON
 /// (`{"key": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {…}}`, offsets
@@ -73,9 +74,7 @@ public enum Safetensors {
             offset += t.bytes.count
         }
         if !metadata.isEmpty { items["__metadata__"] = .metadata(metadata) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var header = [UInt8](try encoder.encode(items))
+        var header = [UInt8](try JSONCoding.canonicalEncoder().encode(items))
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
         var out = [UInt8]()
         out.reserveCapacity(8 + header.count + offset)

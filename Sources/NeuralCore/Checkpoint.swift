@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// Binary checkpoint of a network: every parameter (weights, biases, μ, log σ) and mask.
 ///
@@ -39,9 +40,7 @@ public enum Checkpoint {
 
     public static func encode(_ network: Network) throws -> Data {
         var data = Data(magic)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let header = try encoder.encode(header(of: network))
+        let header = try JSONCoding.canonicalEncoder().encode(header(of: network))
         append(version, to: &data)
         append(UInt32(header.count), to: &data)
         data.append(header)

@@ -1,3 +1,4 @@
+import SeededRandom
 /// 2-D convolution, stride 1, no padding, square kernel, as im2col + one GEMM per batch:
 /// y[OC × N·OH·OW] = W[OC × K]·cols[K × N·OH·OW] + b, K = IC·k·k (weights first: measured
 /// faster than cols·Wᵀ for LeNet5's shapes, see FACTS.md). Input `.imageMajor` (the

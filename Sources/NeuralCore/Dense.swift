@@ -1,3 +1,4 @@
+import SeededRandom
 /// Fully connected layer y = x·Wᵀ + b, W of shape (out, in) as in PyTorch.
 /// Activations are `.rows`: x (N, in) → y (N, out).
 public final class Dense: Layer {

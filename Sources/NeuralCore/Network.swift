@@ -1,3 +1,4 @@
+import SeededRandom
 /// The two network families of SPEC §3, as a plain value that fully describes one.
 public struct NetworkSpec: Codable, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Codable, Sendable, CaseIterable { case mlp, lenet5 }

@@ -1,3 +1,4 @@
+import SeededRandom
 /// ReLU → channel noise → 2×2 max-pool run as one stage (LeNet5's two conv blocks), forward
 /// and backward, for the three layers it is built from.
 ///

@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import FileOutput
 
 /// Errors from rendering or writing a figure.
 public enum RenderingError: Error, CustomStringConvertible, Equatable {
@@ -290,24 +291,5 @@ public final class CairoCanvas: Canvas {
     /// Encodes the page and writes it atomically to `url` (temporary file, then rename).
     public func write(to url: URL) throws {
         try AtomicFile.write(try encoded(), to: url)
-    }
-}
-
-/// Writes files so readers never see a partial one: a temporary file in the same
-/// directory (same file system), then `rename(2)`.
-public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw RenderingError.write(path: url.path, reason: "\(error.localizedDescription) (temporary \(temporary.path))")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw RenderingError.write(path: url.path, reason: "rename failed: \(reason)")
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FileOutput
 
 /// A figure: plain values in, drawing commands out.
 ///

@@ -1,3 +1,4 @@
+import FileOutput
 import Foundation
 import Analysis
 import Experiments
@@ -117,7 +118,7 @@ public struct ImportedModelsReport {
         let metricNames = Array(Set(models.flatMap(\.metrics.keys))).sorted()
         var lines = [(["model", "network", "structures", "stored_pruned", "stored_neuron_compression", "stored_parameter_compression",
                        "criterion", "criterion_pruned", "agree_with_stored", "kept_but_prunable", "pruned_but_keepable"] + metricNames)
-            .map(TableEscaping.csvField).joined(separator: ",")]
+            .map(CSV.field).joined(separator: ",")]
         func optional(_ v: Int?) -> String { v.map(String.init) ?? "" }
         for m in models {
             var stored: [String] = ["", "", ""]
@@ -128,7 +129,7 @@ public struct ImportedModelsReport {
             for d in m.decisions {
                 let decision: [String] = [d.criterion, String(d.pruned), optional(d.agreeWithStored), optional(d.keptButPrunable), optional(d.prunedButKeepable)]
                 let cells: [String] = [m.file, m.network, String(m.structures)] + stored + decision + metrics
-                lines.append(cells.map(TableEscaping.csvField).joined(separator: ","))
+                lines.append(cells.map(CSV.field).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -11,8 +11,10 @@ public enum PaperNumbers {
         public var accuracyStd: Double?
     }
 
-    /// Row labels of SPEC §7, in its order.
-    public static let methods = ["None", "L2", "E[θ]", "SNR", "BMRS_N", "BMRS_U-8", "BMRS_U-4"]
+    /// Row labels of SPEC §7, in its order: the paper's methods by their one label
+    /// (`PruningMethod.displayName`; the paper's None is plain training).
+    public static let methods = [PruningMethod.plain, .l2, .etheta, .snr, .bmrsN, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4)]
+        .map(\.displayName)
 
     /// SPEC §7 for the default networks (MLP H = 50, D = 5; LeNet5), per data set, rows in
     /// `methods` order.

@@ -10,7 +10,7 @@ struct PaperTableBuilder {
 
     /// The grid's networks as specs, in the grid's order (one table block each).
     var networks: [NetworkSpec] {
-        grid.networks.map { $0.kind == .mlp ? NetworkSpec.mlp(hidden: $0.hidden ?? 50, depth: $0.depth ?? 5) : .lenet5() }
+        grid.networks.map { $0.kind == .mlp ? NetworkSpec.mlp(hidden: $0.resolvedHidden, depth: $0.resolvedDepth) : .lenet5() }
     }
 
     func table(_ records: [RunRecord]) -> PaperTable {
@@ -27,7 +27,7 @@ struct PaperTableBuilder {
             }
             return PaperTable.Block(network: Vocabulary.network(network), rows: rows)
         }
-        let protocolText = "continuous pruning, \(grid.epochs) + \(grid.finetuneEpochs ?? 10) fine-tuning epochs, batch \(grid.batchSize ?? 32), "
+        let protocolText = "continuous pruning, \(grid.epochs) + \(grid.resolvedFinetuneEpochs) fine-tuning epochs, batch \(grid.resolvedBatchSize), "
             + "\(grid.protocolVariant == .released ? "the released code's protocol and parameter count (SPEC §6)" : "this project's default protocol")"
             + (grid.trainLimit.map { ", \($0) training images" } ?? "")
         return PaperTable(title: "\(grid.name): compression and accuracy", caption: PaperTable.caption(protocol: protocolText, seeds: grid.seeds.count),
@@ -36,8 +36,6 @@ struct PaperTableBuilder {
 }
 
 extension RunRecord {
-    /// Parameter compression % as the run's protocol counts it (the released code's count
-    /// under `released`); records written before `compression` existed fall back to the
-    /// standard count, and a run without a report counts as 0.
-    var reportedParameterCompression: Double { (compression ?? compressionStandard)?.parameterCompression ?? 0 }
+    /// Parameter compression % of `reportedCompression`; a run without a report counts as 0.
+    var reportedParameterCompression: Double { reportedCompression?.parameterCompression ?? 0 }
 }

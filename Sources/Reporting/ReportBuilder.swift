@@ -2,6 +2,7 @@ import Foundation
 import Analysis
 import Experiments
 import Rendering
+import FileOutput
 
 /// Builds `reports/<name>/` from a grid's result set: the paper-style table (LaTeX,
 /// Markdown, CSV, PNG, PDF), per data set × network a rank-correlation heatmap, posterior

@@ -18,7 +18,7 @@ struct ReportSetup {
         let datasets = grid.datasets.map(Vocabulary.dataset).joined(separator: ", ")
         let sizes = records.first.map { "\($0.data.train) training, \($0.data.validation) validation and \($0.data.test) test images" } ?? ""
         var setup = "Data: \(datasets) (\(sizes)), resized to 32×32. Networks: \(grid.networks.map(Vocabulary.network).joined(separator: " and ")). "
-        setup += "Each method trains \(grid.epochs) epochs with continuous pruning (masks recomputed every epoch), then \(grid.finetuneEpochs ?? 10) fine-tuning epoch(s) with masks fixed; Adam, lr \(grid.learningRate ?? 1e-3), batch \(grid.batchSize ?? 32), KL averaged per layer. "
+        setup += "Each method trains \(grid.epochs) epochs with continuous pruning (masks recomputed every epoch), then \(grid.resolvedFinetuneEpochs) fine-tuning epoch(s) with masks fixed; Adam, lr \(grid.resolvedLearningRate), batch \(grid.resolvedBatchSize), KL averaged per layer. "
         setup += "Seeds: \(grid.seeds.map(String.init).joined(separator: ", "))"
         for n in grid.networks where n.seeds != nil || n.methods != nil {
             setup += "; \(Vocabulary.networkKind(n.kind)): " + [n.seeds.map { "seeds \($0.map(String.init).joined(separator: ", "))" },

@@ -1,6 +1,7 @@
 import Foundation
 import Analysis
 import Experiments
+import FileOutput
 
 /// Mean ± std over seeds of a set of run records, grouped by data set × network ×
 /// protocol × method (SPEC §6). The std is the population std (ddof 0), as in the
@@ -35,8 +36,8 @@ public struct RunSummary: Sendable {
             return Row(dataset: first.config.dataset.rawValue, network: first.config.network.description,
                        protocolVariant: first.config.protocolVariant.rawValue, method: Vocabulary.method(first),
                        seeds: rs.map(\.config.seed).sorted(),
-                       parameterCompression: RunSummary.summary(ok.map { $0.compression?.parameterCompression ?? 0 }),
-                       neuronCompression: RunSummary.summary(ok.map { $0.compression?.neuronCompression ?? 0 }),
+                       parameterCompression: RunSummary.summary(ok.map(\.reportedParameterCompression)),
+                       neuronCompression: RunSummary.summary(ok.map { $0.reportedCompression?.neuronCompression ?? 0 }),
                        testAccuracy: RunSummary.summary(ok.map { 100 * $0.testAccuracy }),
                        failed: rs.count - ok.count)
         }

@@ -2,6 +2,7 @@ import Foundation
 import Analysis
 import Mustache
 import Rendering
+import FileOutput
 
 /// Renders `table` through the mustache template `name` (`"table.tex"`, `"table.md"`, or
 /// any file name in `directory`; `.mustache` is appended when missing). The template sees
@@ -30,7 +31,7 @@ public func renderCSV(_ table: PaperTable, lineEnding: String = "\n") -> String 
                     a.isMissing ? "" : number(a.mean), a.isMissing ? "" : number(a.std),
                     "\(max(c.count, a.count, 0))",
                 ]
-                lines.append(fields.map(TableEscaping.csvField).joined(separator: ","))
+                lines.append(CSV.line(fields))
             }
         }
     }
@@ -206,12 +207,5 @@ public enum TableEscaping {
             out.append(ch)
         }
         return out
-    }
-
-    /// One CSV field, quoted as RFC 4180 says when it holds a comma, a quote, CR or LF
-    /// (inner quotes doubled).
-    public static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

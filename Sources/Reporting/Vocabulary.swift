@@ -19,12 +19,13 @@ enum Vocabulary {
 
     /// A table block: "MLP" for the paper's MLP (H = 50, D = 5), "MLP (H=…, D=…)" for another.
     static func network(_ spec: NetworkSpec) -> String {
-        spec.kind == .mlp ? "MLP" + (spec.hidden != 50 || spec.depth != 5 ? " (H=\(spec.hidden), D=\(spec.depth))" : "") : "LeNet5"
+        let paper = NetworkSpec.mlp()
+        return spec.kind == .mlp ? "MLP" + (spec.hidden != paper.hidden || spec.depth != paper.depth ? " (H=\(spec.hidden), D=\(spec.depth))" : "") : "LeNet5"
     }
 
     /// A grid's network in the setup prose, its size always stated.
     static func network(_ choice: GridConfig.NetworkChoice) -> String {
-        choice.kind == .mlp ? "MLP (H=\(choice.hidden ?? 50), D=\(choice.depth ?? 5))" : "LeNet5"
+        choice.kind == .mlp ? "MLP (H=\(choice.resolvedHidden), D=\(choice.resolvedDepth))" : "LeNet5"
     }
 
     /// A data set × network group of figures: its title ("Fashion-MNIST, MLP") and the

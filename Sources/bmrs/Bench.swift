@@ -3,6 +3,7 @@ import Datasets
 import Experiments
 import Foundation
 import NeuralCore
+import SeededRandom
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,10 +63,7 @@ struct Bench: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            try printJSON(results, keys: .snakeCase)
         }
     }
 }

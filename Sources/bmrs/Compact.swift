@@ -5,6 +5,8 @@ import Experiments
 import Foundation
 import ModelImport
 import NeuralCore
+import FileOutput
+import SeededRandom
 
 /// What `bmrs compact` writes.
 enum CompactFormat: String, CaseIterable, ExpressibleByArgument {

@@ -29,10 +29,8 @@ struct Correlate: ParsableCommand {
         }
         let summary = MatrixSummary(matrices)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             struct Output: Encodable { var checkpoints: [String]; var matrices: [LabeledMatrix]; var mean: LabeledMatrix; var std: LabeledMatrix }
-            print(String(decoding: try encoder.encode(Output(checkpoints: checkpoints, matrices: matrices, mean: summary.mean, std: summary.std)), as: UTF8.self))
+            try printJSON(Output(checkpoints: checkpoints, matrices: matrices, mean: summary.mean, std: summary.std))
         } else {
             print("mean over \(matrices.count) checkpoint(s)\n\(CriterionCorrelation.text(summary.mean))")
         }

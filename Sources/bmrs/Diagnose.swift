@@ -26,12 +26,7 @@ struct Diagnose: ParsableCommand {
     var figure: String?
     @Option(help: "Resolution of the PNG figures.")
     var dpi: Double = 200
-    @Option(help: "L2 threshold of the default rule.")
-    var l2Threshold: Double = 0.5
-    @Option(help: "E[θ] threshold of the default rule.")
-    var ethetaThreshold: Double = 0.1
-    @Option(help: "SNR threshold of the default rule.")
-    var snrThreshold: Double = 1
+    @OptionGroup var criteria: CriterionOptions
 
     func validate() throws {
         if dpi <= 0 { throw ValidationError("--dpi must be positive") }
@@ -41,9 +36,9 @@ struct Diagnose: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         var rules = DiagnosticRules()
-        rules.l2Threshold = l2Threshold
-        rules.ethetaThreshold = ethetaThreshold
-        rules.snrThreshold = snrThreshold
+        rules.l2Threshold = criteria.l2Threshold
+        rules.ethetaThreshold = criteria.ethetaThreshold
+        rules.snrThreshold = criteria.snrThreshold
         var inputs: [(name: String, layers: [LayerPosteriorStatistics])] = []
         for (path, name) in [(modelPath, label)] + (compare.map { [($0, compareLabel)] } ?? []) {
             let network = try model.load(path)
@@ -51,10 +46,7 @@ struct Diagnose: ParsableCommand {
         }
         var diagnostics = inputs.map { PosteriorDiagnostics(model: $0.name, layers: $0.layers, rules: rules) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = diagnostics.count == 1 ? try encoder.encode(diagnostics[0]) : try encoder.encode(diagnostics)
-            print(String(decoding: data, as: UTF8.self))
+            if diagnostics.count == 1 { try printJSON(diagnostics[0]) } else { try printJSON(diagnostics) }
         } else {
             print(diagnostics.map { $0.text() }.joined(separator: "\n\n"))
         }
@@ -69,7 +61,7 @@ struct Diagnose: ParsableCommand {
                                                                      title: "Posterior diagnostics per layer — \(names)")
             try histograms.write(png: URL(fileURLWithPath: figure + ".png"), pdf: URL(fileURLWithPath: figure + ".pdf"), dpi: dpi)
             let scatter = PosteriorDiagnosticsFigures.scatter(inputs, title: "E[θ] against ΔF of BMRS_N — \(names)",
-                                                              ethetaThreshold: ethetaThreshold)
+                                                              ethetaThreshold: criteria.ethetaThreshold)
             try scatter.write(png: URL(fileURLWithPath: figure + "-scatter.png"), pdf: URL(fileURLWithPath: figure + "-scatter.pdf"), dpi: dpi)
             printErr("wrote \(figure).png, \(figure).pdf, \(figure)-scatter.png, \(figure)-scatter.pdf")
         }

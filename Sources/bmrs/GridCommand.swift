@@ -16,9 +16,8 @@ struct GridCommand: ParsableCommand {
         @Argument(help: "Grid config file (.yaml, .yml or .json).") var config: String?
         @Option(help: "A shipped profile instead of a file: \(GridConfig.profiles.joined(separator: ", ")).") var profile: String?
         @Option(help: "Grid directory (default: runs/<grid name>).") var out: String?
-        @Option(help: "Worker processes on this machine.") var jobs: Int = 1
-        @Option(help: "Run only shard i of n (i/n); combine with `bmrs grid merge`.") var shard: String?
-        @Flag(help: .hidden) var worker = false
+        @OptionGroup var workers: WorkerOptions<OneJob>
+        @OptionGroup var sharding: ShardOptions
         @Option(help: "Write a Slurm job array (one task per shard) and a dependent merge + report job into DIR instead of running.")
         var emitSlurm: String?
         @OptionGroup var data: DataOptions
@@ -27,8 +26,6 @@ struct GridCommand: ParsableCommand {
         func validate() throws {
             if (config == nil) == (profile == nil) { throw ValidationError("give a config file or --profile NAME") }
             if emitSlurm != nil && config == nil { throw ValidationError("--emit-slurm needs a config file (write one with `bmrs grid profile NAME > grid.yaml`)") }
-            if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
-            if let shard { _ = try Shard(parsing: shard) }
         }
 
         func run() throws {
@@ -52,10 +49,10 @@ struct GridCommand: ParsableCommand {
             }
             try fetching.ensure(grid.datasets, data: data)
             var runner = GridRunner(config: grid, directory: URL(fileURLWithPath: out ?? "runs/\(grid.name)"))
-            if let shard { runner.shard = try Shard(parsing: shard) }
+            if let shard = try sharding.parsed { runner.shard = shard }
             let started = Date()
-            let progress = try runGrid(runner, jobs: jobs, locator: data.locator)
-            if worker { return }
+            let progress = try workers.runGrid(runner, locator: data.locator)
+            if workers.worker { return }
             print("grid \(grid.name): \(progress.unitsDone)/\(progress.unitsTotal) runs done (\(progress.computedHere) here) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
             guard progress.complete else {
                 print("incomplete: run the other shards, then `bmrs grid merge`, or rerun to resume")
@@ -91,27 +88,4 @@ func loadGrid(config: String?, profile: String?) throws -> GridConfig {
         return grid
     }
     return try GridConfig.load(URL(fileURLWithPath: config!))
-}
-
-/// Runs `runner`'s share with `jobs` worker processes (this one plus jobs − 1 copies of
-/// the same command line with `--jobs 1`), then once more to pick up units whose
-/// dependencies finished in another worker. SIGINT/SIGTERM stop it and its workers
-/// cleanly (the units in flight are abandoned; a rerun resumes).
-func runGrid(_ runner: GridRunner, jobs: Int, locator: DataLocator) throws -> GridRunner.Progress {
-    let signals = StopSignals.install()
-    var runner = runner
-    runner.stop = signals.request
-    let workers = try spawnWorkers(jobs - 1)
-    signals.adopt(workers)
-    let log: (String) -> Void = { printErr($0) }
-    do {
-        var progress = try runner.run(locator: locator, log: log)
-        for p in workers { p.waitUntilExit() }
-        try signals.request.check()
-        if !workers.isEmpty { progress = try runner.run(locator: locator, log: log) }
-        return progress
-    } catch is Interrupted {
-        for p in workers { p.waitUntilExit() }
-        throw signals.interrupted(resume: "rerun the same command to resume")
-    }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NeuralCore
 import BayesianPruning
 import Experiments
+import FileOutput
 import NoiseStatistics
 
 extension DatasetName: ExpressibleByArgument {}
@@ -68,6 +69,12 @@ struct ProgressPrinter {
             lastWidth = 0
         }
     }
+}
+
+/// Prints `value` as the project's JSON (`JSONCoding`: pretty, sorted keys, slashes
+/// unescaped, non-finite numbers as strings), the one form of every JSON a command prints.
+func printJSON<T: Encodable>(_ value: T, keys: JSONCoding.KeyStyle = .declared) throws {
+    print(String(decoding: try JSONCoding.encoder(keys: keys).encode(value), as: UTF8.self))
 }
 
 func printErr(_ s: String) {

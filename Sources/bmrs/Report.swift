@@ -4,6 +4,7 @@ import Foundation
 import ModelImport
 import NeuralCore
 import Reporting
+import FileOutput
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,17 +18,15 @@ struct Report: ParsableCommand {
     @OptionGroup var modelFiles: ModelOptions
     @Option(help: "Grid directory when running (default: runs/<grid name>).") var runs: String?
     @Option(help: "Report directory (default: reports/<grid name>).") var out: String?
-    @Option(help: "Worker processes for the grid.") var jobs: Int = 2
+    @OptionGroup var workers: WorkerOptions<TwoJobs>
     @Option(help: "Templates folder (default: the repository's templates/, found from here or the executable).") var templates: String?
     @Option(help: "PNG resolution.") var dpi: Double = 200
-    @Flag(help: .hidden) var worker = false
     @OptionGroup var data: DataOptions
     @OptionGroup var fetching: FetchOptions
 
     func validate() throws {
         let sources = [config != nil, profile != nil, from != nil, models != nil].filter { $0 }.count
         if sources != 1 { throw ValidationError("give exactly one of: a config file, --profile NAME, --from GRID_DIR, --models DIR") }
-        if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
         if !(dpi >= 50 && dpi <= 1200) { throw ValidationError("--dpi must be in 50…1200, got \(dpi)") }
     }
 
@@ -57,8 +56,8 @@ struct Report: ParsableCommand {
         var wall: Double?
         if from == nil {
             try fetching.ensure(grid.datasets, data: data)
-            let progress = try runGrid(runner, jobs: jobs, locator: data.locator)
-            if worker { return }
+            let progress = try workers.runGrid(runner, locator: data.locator)
+            if workers.worker { return }
             guard progress.complete else {
                 throw ValidationError("grid \(grid.name) is incomplete (\(progress.unitsDone)/\(progress.unitsTotal) runs): rerun to resume")
             }

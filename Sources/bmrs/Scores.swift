@@ -13,12 +13,7 @@ struct Scores: ParsableCommand {
     @Option(help: "A trained model: checkpoint.bin from `bmrs train`, or a PyTorch state_dict (.pth), safetensors or .npz trained elsewhere: print scores per layer and structure.")
     var checkpoint: String?
     @OptionGroup var model: ModelOptions
-    @Option(help: "E[θ] threshold of the default rule.")
-    var ethetaThreshold: Double = 0.1
-    @Option(help: "SNR threshold of the default rule.")
-    var snrThreshold: Double = 1
-    @Option(help: "L2 threshold of the default rule (checkpoints).")
-    var l2Threshold: Double = 0.5
+    @OptionGroup var criteria: CriterionOptions
 
     func validate() throws {
         if (cases == nil) == (checkpoint == nil) {
@@ -27,19 +22,13 @@ struct Scores: ParsableCommand {
     }
 
     func run() throws {
-        var settings = CriterionSettings()
-        settings.ethetaThreshold = ethetaThreshold
-        settings.snrThreshold = snrThreshold
-        settings.l2Threshold = l2Threshold
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let settings = criteria.settings
         if let cases {
             let rows = try PosteriorCases.load(URL(fileURLWithPath: cases)).map { PosteriorScores($0, settings: settings) }
             guard !rows.contains(where: { $0.values.contains { $0.isNaN } }) else {
                 throw ValidationError("internal error: a statistic came out NaN")
             }
-            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            try printJSON(rows)
         } else if let checkpoint {
             BLAS.setThreads(1)
             let network = try model.load(checkpoint)
@@ -51,7 +40,7 @@ struct Scores: ParsableCommand {
                                               scores: PosteriorScores(st.posterior, settings: settings))
                 })
             }
-            print(String(decoding: try encoder.encode(layers), as: UTF8.self))
+            try printJSON(layers)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import NeuralCore
 @testable import BayesianPruning
+import SeededRandom
 
 func network(_ spec: NetworkSpec, seed: UInt64 = 1) -> Network {
     var rng = Xoshiro256(seed: seed)

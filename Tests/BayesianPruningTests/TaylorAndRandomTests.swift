@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeuralCore
 @testable import BayesianPruning
+import SeededRandom
 
 /// Mean cross-entropy over the images, in Float64, of the network in evaluation mode
 /// (θ = E[θ]·mask) with structure `s` of group `g` scaled by α: its pre-activation (the
@@ -102,6 +103,32 @@ struct TaylorAndRandomTests {
         #expect(net.allParameters.map(\.value.array) == before)
         #expect(net.noiseLayers.map(\.mask) == masks)
         #expect(net.noiseEnabled)
+    }
+
+    /// The shared `fisherYatesShuffle` (with Lemire's rejection step) gives the order the
+    /// committed random curves were drawn with, when RandomPruningOrder had its own loop
+    /// (multiply-high without rejection), for the networks' structure counts and the seeds
+    /// of the shipped grids.
+    @Test func randomOrderIsTheOneItWasBeforeTheSharedShuffle() {
+        func previous(count: Int, seed: UInt64) -> [Int] {
+            var rng = Xoshiro256(seed: seed ^ RandomPruningOrder.streamTag)
+            var order = Array(0..<count)
+            var i = count - 1
+            while i > 0 {
+                let j = Int(rng.next().multipliedFullWidth(by: UInt64(i + 1)).high)
+                order.swapAt(i, j)
+                i -= 1
+            }
+            var rank = [Int](repeating: 0, count: count)
+            for (step, structure) in order.enumerated() { rank[structure] = step }
+            return rank
+        }
+        for count in [0, 1, 2, 16, 58, 226, 250, 260, 1000, 4096] {
+            for seed in Array(UInt64(0)..<12) + (1000..<1012).map(UInt64.init) + [50, 66, 100, 666, 744, 2001, 5000] {
+                #expect(RandomPruningOrder.ranks(count: count, seed: seed) == previous(count: count, seed: seed),
+                        "count \(count), seed \(seed)")
+            }
+        }
     }
 
     @Test func randomOrderIsASeededPermutation() {

@@ -1,5 +1,6 @@
 import Testing
 import Datasets
+import SeededRandom
 
 @Suite("Seeded shuffles and train/validation split")
 struct SplitTests {

@@ -3,6 +3,7 @@ import Testing
 import BayesianPruning
 import NeuralCore
 @testable import Experiments
+import SeededRandom
 
 @Suite struct PosteriorDiagnosticsInputTests {
     /// The builder reads every structure of every noise layer, names layers after their

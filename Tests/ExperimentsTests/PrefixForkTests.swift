@@ -4,6 +4,7 @@ import BayesianPruning
 import Datasets
 import NeuralCore
 @testable import Experiments
+import FileOutput
 
 /// Issue 17, item 2: runs forked from the shared `none` prefix give the records of the
 /// same runs trained alone, byte for byte apart from timings.

@@ -3,6 +3,8 @@ import Testing
 import Datasets
 import NeuralCore
 @testable import Experiments
+import FileOutput
+import SeededRandom
 
 /// The grid behind Reporting's fixture (Tests/ReportingTests/Fixtures/result-set.json), on
 /// synthetic data: every table and figure a report has (paper table, precision sweep,

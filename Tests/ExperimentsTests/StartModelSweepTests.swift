@@ -1,3 +1,4 @@
+import FileOutput
 import Datasets
 import Foundation
 import Testing

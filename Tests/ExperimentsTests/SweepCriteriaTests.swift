@@ -3,6 +3,7 @@ import Testing
 import BayesianPruning
 import NeuralCore
 @testable import Experiments
+import FileOutput
 
 /// The post-training-only criteria in a sweep: Taylor (one pass of the training data) and
 /// the seeded random order.

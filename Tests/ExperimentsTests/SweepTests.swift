@@ -3,6 +3,7 @@ import Testing
 import BayesianPruning
 import NeuralCore
 @testable import Experiments
+import FileOutput
 
 func temporaryDirectory(_ name: String) -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("bmrs-\(name)-\(UUID().uuidString)")

@@ -4,6 +4,8 @@ import BayesianPruning
 import Datasets
 import NeuralCore
 @testable import Experiments
+import FileOutput
+import SeededRandom
 
 /// A small synthetic problem: class c images are noise plus a bright c-th stripe.
 func syntheticSplits(train: Int = 192, validation: Int = 64, test: Int = 64, seed: UInt64 = 5) -> DatasetSplits {

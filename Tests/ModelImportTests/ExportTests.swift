@@ -1,3 +1,4 @@
+import SeededRandom
 import BayesianPruning
 import Datasets
 import Foundation

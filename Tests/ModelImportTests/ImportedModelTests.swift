@@ -2,6 +2,7 @@ import Foundation
 import NeuralCore
 import Testing
 @testable import ModelImport
+import SeededRandom
 
 @Suite("imported models")
 struct ImportedModelTests {

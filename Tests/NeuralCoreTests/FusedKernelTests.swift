@@ -1,5 +1,6 @@
 import Testing
 @testable import NeuralCore
+import SeededRandom
 
 /// The fused ReLU → noise → max-pool stage run as a `Layer`, for `GradientCheck`.
 final class FusedStageLayer: Layer {
@@ -163,7 +164,10 @@ struct NetworkStageTests {
             let logits = images.withUnsafeBufferPointer { net.logits($0.baseAddress!, count: 12) }
             return (losses, net.allParameters.map { $0.value.array.map(\.bitPattern) }, logits.map(\.bitPattern))
         }
-        let fused = train(fused: true), unfused = train(fused: false)
+        // One pinned BLAS thread count for both runs: the count is process-wide, and a trainer
+        // started by another suite meanwhile (it sets its configured count) used to change it
+        // between the two, so that their convolutions summed in different orders.
+        let (fused, unfused) = BLAS.withThreads(1) { (train(fused: true), train(fused: false)) }
         #expect(fused.losses.map(\.bitPattern) == unfused.losses.map(\.bitPattern))
         #expect(fused.parameters == unfused.parameters)
         #expect(fused.logits == unfused.logits)

@@ -1,5 +1,6 @@
 import Testing
 @testable import NeuralCore
+import SeededRandom
 
 /// Central-difference check of a layer's backward pass on f = Σ forward(x) ⊙ R with a
 /// random R (a plain sum would hide transposition bugs). Float32 throughout, so the

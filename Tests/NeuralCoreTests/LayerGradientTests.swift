@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeuralCore
 import NoiseStatistics
+import SeededRandom
 
 @Suite("Layer gradients against central differences")
 struct LayerGradientTests {

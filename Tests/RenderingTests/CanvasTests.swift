@@ -1,6 +1,7 @@
 import Foundation
 import Rendering
 import Testing
+import FileOutput
 
 @Suite struct TextGeometryTests {
     let extent = TextExtent(width: 40, ascent: 8, descent: 2)
@@ -151,8 +152,9 @@ import Testing
         #expect(try Data(contentsOf: url) == Data([4, 5]))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["figure.png"])
 
-        let missing = dir.appendingPathComponent("no/such/dir/figure.png")
-        #expect(throws: RenderingError.self) { try AtomicFile.write([1], to: missing) }
+        // A directory that cannot be made (a file is in the way): the error names the file.
+        let blocked = dir.appendingPathComponent("figure.png/figure.png")
+        #expect(throws: FileWriteError.self) { try AtomicFile.write([1], to: blocked) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["figure.png"])
     }
 

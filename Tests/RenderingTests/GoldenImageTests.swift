@@ -1,6 +1,7 @@
 import Foundation
 import Rendering
 import Testing
+import FileOutput
 
 /// PNG goldens: each fixture figure rendered at 100 DPI and compared by decoded pixels.
 ///

@@ -5,6 +5,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+import FileOutput
 
 // setfsuid(2) is in <sys/fsuid.h>, which the Glibc module does not export.
 @_silgen_name("setfsuid") private func fileSystemUID(_ uid: UInt32) -> Int32

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Analysis
 @testable import Reporting
+import FileOutput
 
 /// Paper tables: the SPEC §7 numbers through the repository's templates, compared byte for
 /// byte with Expected/ (`RECORD_EXPECTED=1 swift test` rewrites them and fails), plus the
@@ -205,7 +206,7 @@ import Analysis
         #expect(renderCSV(table, lineEnding: "\r\n") ==
                     "network,method,dataset,compression_mean,compression_std,accuracy_mean,accuracy_std,seeds\r\n"
                     + #"MLP,"L2, ""matched""",Fashion-MNIST,41.0,0.1,10.0,0.1,3"# + "\r\n")
-        #expect(TableEscaping.csvField("a\nb") == "\"a\nb\"")
+        #expect(CSV.field("a\nb") == "\"a\nb\"")
     }
 
     // MARK: Template lookup

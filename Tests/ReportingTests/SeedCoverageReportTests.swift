@@ -4,6 +4,7 @@ import Analysis
 import Rendering
 @testable import Experiments
 @testable import Reporting
+import FileOutput
 
 /// Sweep results whose seeds end at different compressions, built by hand: BMRS_N ends at
 /// 0 %, 40 % and 70 % (seeds 100, 1000, 1001), SNR's third seed stops at 60 % (the other two fall off a cliff past 64 %, so leaving

@@ -1,3 +1,4 @@
+import SeededRandom
 import NeuralCore
 
 /// Our network as the state_dict of the authors' `nn.Sequential` (the layouts of

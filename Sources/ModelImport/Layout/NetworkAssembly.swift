@@ -1,4 +1,5 @@
 import NeuralCore
+import SeededRandom
 
 /// Builds our network for a mapping and fills it from the file's tensors. Every problem is
 /// collected first (unknown names of ours, missing keys, unused keys, wrong shapes, types

@@ -51,7 +51,7 @@ public struct ParameterMapping: Sendable, Equatable {
                                    expected: NetworkSpec.Kind.allCases.map(\.rawValue).joined(separator: " or "), found: "\"\(file.network.kind)\"")
         }
         let spec = NetworkSpec(kind: kind, inputChannels: file.network.inputChannels ?? 1,
-                               hidden: file.network.hidden ?? 50, depth: file.network.depth ?? 5)
+                               hidden: file.network.hidden ?? NetworkSpec.mlp().hidden, depth: file.network.depth ?? NetworkSpec.mlp().depth)
         guard spec.inputChannels >= 1, spec.hidden >= 1, spec.depth >= 0 else {
             throw ModelImportError(path: path, key: "network", problem: "invalid network in mapping file",
                                    expected: "inputChannels ≥ 1, hidden ≥ 1, depth ≥ 0", found: "\(spec)")

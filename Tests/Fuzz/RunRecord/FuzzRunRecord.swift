@@ -5,6 +5,7 @@
 import Foundation
 import Glibc
 @testable import Experiments
+import FileOutput
 
 private let storeDirectory = URL(fileURLWithPath: FuzzFiles.path("store"))
 private let recordPath = FuzzFiles.path("run.json")

@@ -4,6 +4,7 @@
 import Foundation
 import Glibc
 @testable import Experiments
+import FileOutput
 
 private let storeDirectory = URL(fileURLWithPath: FuzzFiles.path("units"))
 private let key = "00000000fuzz0000"

@@ -46,6 +46,10 @@ public enum AtomicFile {
         }
     }
 
+    public static func write(_ bytes: [UInt8], to url: URL) throws {
+        try write(Data(bytes), to: url)
+    }
+
     /// Encodes `value` as pretty, key-sorted JSON (stable diffs) and writes it atomically.
     public static func writeJSON<T: Encodable>(_ value: T, to url: URL, keys: JSONCoding.KeyStyle = .snakeCase) throws {
         try write(JSONCoding.encode(value, keys: keys), to: url)
@@ -88,35 +92,4 @@ public struct FileWriteError: Error, CustomStringConvertible, LocalizedError, Se
 
     public var description: String { "cannot write \(path) (\(step): \(reason)); the file is unchanged" }
     public var errorDescription: String? { description }
-}
-
-/// The project's JSON conventions: snake_case keys, sorted, pretty; non-finite numbers as
-/// the strings "inf", "-inf" (NaN is never written: it is a bug upstream).
-public enum JSONCoding {
-    /// How keys are spelled. `.snakeCase`: the documented formats (run records, sweeps, knee
-    /// files). `.declared`: each type's own coding keys, for stored values that mix both
-    /// conventions (a ``ResultSet`` holds `GridConfig`, whose keys are already snake_case,
-    /// and Analysis' `deltaFBMRSNExact`): a snake-case round trip would not give them back.
-    public enum KeyStyle: Sendable { case snakeCase, declared }
-
-    public static func encoder(keys: KeyStyle = .snakeCase) -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if keys == .snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
-    public static func decoder(keys: KeyStyle = .snakeCase) -> JSONDecoder {
-        let d = JSONDecoder()
-        if keys == .snakeCase { d.keyDecodingStrategy = .convertFromSnakeCase }
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
-
-    public static func encode<T: Encodable>(_ value: T, keys: KeyStyle = .snakeCase) throws -> Data {
-        var data = try encoder(keys: keys).encode(value)
-        data.append(0x0A)
-        return data
-    }
 }
