@@ -45,6 +45,15 @@ struct ReportSetup {
             setup += "\n\nPost-training curves\(curves.networks.map { " (\($0.map(Vocabulary.networkKind).joined(separator: ", ")))" } ?? ""): "
                 + "\(curves.levels) pruning levels per criterion, each fine-tuned \(curves.finetuneEpochs) epoch(s), pruning \(model); "
                 + "the heatmaps read the posteriors of the same models."
+            let protocols = curves.protocols?.values ?? [.ours]
+            let described: [CurveProtocol: String] = [
+                .ours: "ours (each level fine-tuned alone from the trained model: a fresh Adam, shuffled data; identical masks computed once)",
+                .released: "released (the authors' compression_vs_accuracy_separate.py: per criterion one chain over the levels in order, each "
+                    + "reloading the trained weights while Adam's state, from the model's training on, and the noise stream carry over; data "
+                    + "unshuffled; a point kept only where the neuron compression changed)",
+            ]
+            setup += " Curve protocol" + (protocols.count > 1 ? "s: " : ": ") + protocols.map { described[$0]! }.joined(separator: "; ")
+                + (protocols.count > 1 ? "; the heatmap, knee and main curves use the first." : ".")
             if curves.criteria.contains(.taylor) {
                 setup += " Taylor (1st order): |Σ θ·∂L/∂θ| per structure, θ its incoming weights and bias, L the cross-entropy over one pass of "
                     + "the training data with the model in evaluation mode (θ_noise = E[θ]), summed over the pass before the absolute value "

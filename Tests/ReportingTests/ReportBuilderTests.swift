@@ -45,6 +45,7 @@ struct ReportBuilderTests {
         #expect(report.contains("| MLP (H=8, D=1) | None |"))
         #expect(report.contains("Seeds: 1, 2"))
         #expect(report.contains("## Against BMRS_N, seed by seed"))
+        #expect(report.contains("Curve protocol: ours (each level fine-tuned alone"), "the setup names the curve protocol")
         #expect(!report.contains("Beside the paper"), "an MLP with H=8, D=1 has no counterpart in the paper")
         #expect(report.contains("## Rank correlations beside the paper's"))
         #expect(report.contains("| SNR–E[θ] | 1.00 | "), "\(report)")
