@@ -121,6 +121,16 @@ public struct CompressionCurveFigure: Figure {
         return (clamp(pad(r.x), to: 0...100), clamp(pad(r.y), to: yLimits))
     }
 
+    /// Whether a zoom window shows less than half of the main panel's data area: end points
+    /// spread over the whole range (e.g. one at 0 %, one at 100 % compression) leave nothing
+    /// to magnify, and a "zoom" as large as the plot would only repeat it.
+    static func zoomMagnifies(_ zoom: (x: ClosedRange<Double>, y: ClosedRange<Double>),
+                              within main: (x: ClosedRange<Double>, y: ClosedRange<Double>)) -> Bool {
+        func span(_ r: ClosedRange<Double>) -> Double { r.upperBound - r.lowerBound }
+        guard span(main.x) > 0, span(main.y) > 0 else { return false }
+        return min(span(zoom.x) / span(main.x), 1) * min(span(zoom.y) / span(main.y), 1) <= 0.5
+    }
+
     struct Internal {
         var page: PageLayout
         var main: CartesianAxes
@@ -137,7 +147,7 @@ public struct CompressionCurveFigure: Figure {
         var region = page.plotRegion
         var zoomAxes: CartesianAxes?
         var zoomLayout: CartesianAxes.Layout?
-        if let zoom, let zr = zoomRange {
+        if let zoom, let zr = zoomRange, Self.zoomMagnifies(zr, within: range) {
             // A caption row over both panels says which one is the zoom.
             let caption = measurer.measure("Hg", font: style.tickFont).height + 3
             region.y += caption
@@ -158,8 +168,10 @@ public struct CompressionCurveFigure: Figure {
         var window: Rect?
         if let z = l.zoomLayout {
             let f = l.mainLayout.frame
-            window = Rect(bounding: [f.point(z.frame.x.lowerBound, z.frame.y.lowerBound),
-                                     f.point(z.frame.x.upperBound, z.frame.y.upperBound)])
+            // The zoom's rounded limits may reach past the main panel's: the box stays inside it.
+            func inside(_ v: Double, _ r: ClosedRange<Double>) -> Double { min(max(v, r.lowerBound), r.upperBound) }
+            window = Rect(bounding: [f.point(inside(z.frame.x.lowerBound, f.x), inside(z.frame.y.lowerBound, f.y)),
+                                     f.point(inside(z.frame.x.upperBound, f.x), inside(z.frame.y.upperBound, f.y))])
         }
         return Layout(page: size, main: PanelLayout(l.mainLayout), zoom: l.zoomLayout.map(PanelLayout.init),
                       legend: legend.isEmpty ? nil : l.page.legendRect, zoomWindow: window)

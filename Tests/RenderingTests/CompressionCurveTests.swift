@@ -189,3 +189,27 @@ import Testing
         #expect(!canvas.texts(in: "y-tick-label").isEmpty)
     }
 }
+
+/// End points spread over the whole range leave nothing to magnify: no zoom panel, rather
+/// than a "zoom" larger than the plot (seen: LeNet5 with end points at 0 % and 100 %).
+@Suite("Curve zoom panel")
+struct CurveZoomPanelTests {
+    @Test func endPointsAcrossTheWholeRangeGetNoZoom() throws {
+        let ends = [CurveEndPoint(name: "BMRS_N", xMean: 0, xStd: 0, yMean: 70, yStd: 0),
+                    CurveEndPoint(name: "BMRS_U-4", xMean: 99, xStd: 0, yMean: 10, yStd: 0)]
+        let f = CompressionCurveFigure(series: Fixtures.series, endPoints: ends, title: "t", zoom: ZoomPanel())
+        let layout = f.layout(for: f.size, measuring: CairoTextMeasurer())
+        #expect(layout.zoom == nil && layout.zoomWindow == nil)
+    }
+
+    @Test func aZoomWindowStaysInsideTheMainPanel() throws {
+        let ends = [CurveEndPoint(name: "BMRS_N", xMean: 64, xStd: 1, yMean: 84.5, yStd: 0.3),
+                    CurveEndPoint(name: "BMRS_U-4", xMean: 66, xStd: 3, yMean: 83.8, yStd: 0.2)]
+        let f = CompressionCurveFigure(series: Fixtures.series, endPoints: ends, title: "t", zoom: ZoomPanel())
+        let layout = f.layout(for: f.size, measuring: CairoTextMeasurer())
+        let window = try #require(layout.zoomWindow)
+        let main = layout.main.plot
+        #expect(window.minX >= main.minX - 1e-9 && window.maxX <= main.maxX + 1e-9)
+        #expect(window.minY >= main.minY - 1e-9 && window.maxY <= main.maxY + 1e-9)
+    }
+}
