@@ -542,12 +542,12 @@ struct StructureCoefficients {
             let m = Double(layer.mu.value[s])
             let sg = NoisePosterior(mu: m, logSigma: Double(layer.logSigma.value[s])).sigma
             let alpha = (NoiseTruncation.a - m) / sg, beta = (NoiseTruncation.b - m) / sg
-            let ca = normalCDF(alpha)
             let pa = normalPDF(alpha), pb = normalPDF(beta)
+            let ca = normalCDF(alpha, pdf: pa)  // (φ(α) is 0 for most structures: see there)
             mu[s] = Float(m)
             sigma[s] = Float(sg)
             cdfAlpha[s] = Float(ca)
-            z[s] = Float(normalCDF(beta) - ca)
+            z[s] = Float(normalCDF(beta, pdf: pb) - ca)
             mask[s] = layer.mask[s]
             phiAlphaOverSigma[s] = Float(pa / sg)
             phiBetaOverSigma[s] = Float(pb / sg)
