@@ -213,6 +213,22 @@ public final class Network {
         }
     }
 
+    /// `klTerm` followed by `accumulateKLGradient`, computed together (one entropy
+    /// evaluation per structure instead of two): the same term and gradients bit for bit.
+    public func klTermAccumulatingGradient(_ averaging: KLAveraging) -> Double {
+        guard noiseEnabled, !noiseLayers.isEmpty else { return 0 }
+        var total = 0.0
+        for layer in noiseLayers {
+            switch averaging {
+            case .sum: total = total + layer.klSumAccumulatingGradient(scale: 1)
+            case .mean:
+                let sum = layer.klSumAccumulatingGradient(scale: 1 / Double(layer.units * noiseLayers.count))
+                total = total + sum / Double(layer.units)
+            }
+        }
+        return averaging == .sum ? total : total / Double(noiseLayers.count)
+    }
+
     public struct StepLoss: Sendable {
         public var crossEntropy: Double
         public var kl: Double
@@ -228,8 +244,7 @@ public final class Network {
         let ce = softmaxCrossEntropy(logits: logits, labels: labels, batch: batch, classes: classes,
                                      gradient: logitGradient.pointer)
         backward(UnsafePointer(logitGradient.pointer), batch: batch)
-        let kl = klTerm(klAveraging)
-        accumulateKLGradient(klAveraging)
+        let kl = klTermAccumulatingGradient(klAveraging)
         optimizer.update()
         return StepLoss(crossEntropy: ce, kl: kl)
     }

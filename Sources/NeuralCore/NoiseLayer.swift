@@ -239,6 +239,20 @@ public final class NoiseLayer: Layer {
         (0..<units).reduce(0) { $0 + posterior($1).kl }
     }
 
+    /// `klSum()` and `accumulateKLGradient(scale:)` in one pass over the structures (each
+    /// structure's KL and gradient share one evaluation of the posterior's entropy): the
+    /// same sum and the same gradient updates, in the same order.
+    public func klSumAccumulatingGradient(scale: Double) -> Double {
+        var sum = 0.0
+        for s in 0..<units {
+            let k = posterior(s).klWithGradient
+            sum = sum + k.kl
+            mu.gradient[s] += Float(scale * k.mu)
+            logSigma.gradient[s] += Float(scale * k.logSigma)
+        }
+        return sum
+    }
+
     /// Adds `scale`·∂KL_s/∂(μ_s, log σ_s) to the parameter gradients.
     public func accumulateKLGradient(scale: Double) {
         for s in 0..<units {
@@ -528,12 +542,12 @@ struct StructureCoefficients {
             let m = Double(layer.mu.value[s])
             let sg = NoisePosterior(mu: m, logSigma: Double(layer.logSigma.value[s])).sigma
             let alpha = (NoiseTruncation.a - m) / sg, beta = (NoiseTruncation.b - m) / sg
-            let ca = normalCDF(alpha)
             let pa = normalPDF(alpha), pb = normalPDF(beta)
+            let ca = normalCDF(alpha, pdf: pa)  // (φ(α) is 0 for most structures: see there)
             mu[s] = Float(m)
             sigma[s] = Float(sg)
             cdfAlpha[s] = Float(ca)
-            z[s] = Float(normalCDF(beta) - ca)
+            z[s] = Float(normalCDF(beta, pdf: pb) - ca)
             mask[s] = layer.mask[s]
             phiAlphaOverSigma[s] = Float(pa / sg)
             phiBetaOverSigma[s] = Float(pb / sg)

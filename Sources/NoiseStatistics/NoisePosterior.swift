@@ -230,6 +230,21 @@ public struct NoisePosterior: Sendable, Hashable {
         return (dMu, dLogSigma)
     }
 
+    /// `kl` and `klGradient` together, as a training step needs them for every structure:
+    /// σ and the truncated-normal entropy they share are computed once, by the same
+    /// expressions, so the three values are those of the two properties bit for bit.
+    public var klWithGradient: (kl: Double, mu: Double, logSigma: Double) {
+        if hasNaN { return (.nan, .nan, .nan) }
+        let s = sigma
+        let al = (NoiseTruncation.a - mu) / s, be = (NoiseTruncation.b - mu) / s
+        let entropy = truncatedStandardNormalEntropy(al, be, width: (NoiseTruncation.b - NoiseTruncation.a) / s)
+        let kl = max(0, log(NoiseTruncation.b - NoiseTruncation.a) - clampedLogSigma - entropy.h)
+        let dMu = (entropy.dAlpha + entropy.dBeta) / s
+        let clamped = logSigma < NoiseTruncation.logSigmaMin || logSigma > NoiseTruncation.logSigmaMax
+        let dLogSigma = clamped ? 0 : -1 + al * entropy.dAlpha + be * entropy.dBeta
+        return (kl, dMu, dLogSigma)
+    }
+
     // MARK: BMRS
 
     /// ΔF of BMRS_N (SPEC §2): the log-evidence change when the log-uniform prior is reduced

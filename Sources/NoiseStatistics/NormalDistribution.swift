@@ -93,6 +93,15 @@ public func normalCDF(_ x: Double) -> Double {
     return 0.5 * erfc(-x * NormalConstants.invSqrt2)
 }
 
+/// `normalCDF(x)` for a caller that already has `pdf` = `normalPDF(x)`, bit for bit: below −3,
+/// where Φ(x) = φ(x)·R(−x) with a finite Mills ratio, a φ(x) of +0 (|x| > 39) gives +0
+/// without evaluating the ratio. The noise layers' sampling coefficients need Φ(α) and φ(α)
+/// for every structure at every step, and α = (a − μ)/σ is below −39 whenever σ is small.
+@inline(__always)
+public func normalCDF(_ x: Double, pdf: Double) -> Double {
+    x < -3 && pdf == 0 ? 0 : normalCDF(x)
+}
+
 /// log Φ(x), accurate for all x (log-space asymptotics in the lower tail, log1p in the
 /// upper tail). Returns −∞ only for x = −∞.
 public func logNormalCDF(_ x: Double) -> Double {

@@ -173,6 +173,35 @@ struct NetworkStageTests {
         #expect(fused.logits == unfused.logits)
     }
 
+    /// The step's combined KL pass gives the term and the gradients of `klTerm` followed by
+    /// `accumulateKLGradient`, bit for bit, for both averagings (posteriors spread over the
+    /// entropy's branches, gradients already holding a backward pass's values).
+    @Test(arguments: KLAveraging.allCases)
+    func combinedKLPassMatchesSeparateCalls(averaging: KLAveraging) {
+        func network() -> Network {
+            var rng = Xoshiro256(seed: 9)
+            let net = Network(spec: .lenet5(), maxBatch: 2, rng: &rng)
+            for (l, layer) in net.noiseLayers.enumerated() {
+                for s in 0..<layer.units {
+                    layer.mu.value[s] = [-21, -3, -0.01, 0, 0.02, 1.5][(s + l) % 6]
+                    layer.logSigma.value[s] = [-22, -5, -1, 0.5, 5.5][(s + 2 * l) % 5]
+                }
+            }
+            for p in net.allParameters { for i in 0..<p.count { p.gradient[i] = Float(i % 7) * 0.125 - 0.25 } }
+            return net
+        }
+        let separate = network(), combined = network()
+        let term = separate.klTerm(averaging)
+        separate.accumulateKLGradient(averaging)
+        let combinedTerm = combined.klTermAccumulatingGradient(averaging)
+        #expect(term > 0)
+        #expect(combinedTerm.bitPattern == term.bitPattern)
+        #expect(combined.allParameters.map { $0.gradient.array.map(\.bitPattern) }
+                == separate.allParameters.map { $0.gradient.array.map(\.bitPattern) })
+        combined.noiseEnabled = false
+        #expect(combined.klTermAccumulatingGradient(averaging) == 0)
+    }
+
     @Test func stagesNameTheFusedRuns() {
         var rng = Xoshiro256(seed: 1)
         let net = Network(spec: .lenet5(), maxBatch: 2, rng: &rng)

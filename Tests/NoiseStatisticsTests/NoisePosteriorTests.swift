@@ -220,6 +220,25 @@ struct NoisePosteriorTests {
         }
     }
 
+    /// The training step's combined KL and gradient are the separate properties bit for bit,
+    /// across every branch of the entropy (straddling, both far tails, narrow intervals, the
+    /// log σ clamps, NaN).
+    @Test("klWithGradient equals kl and klGradient bit for bit")
+    func klWithGradientMatchesSeparateProperties() {
+        var cases: [(Double, Double)] = Self.offGrid.map { ($0.0, $0.1) }
+        for mu in stride(from: -26.0, through: 3.0, by: 0.37) {
+            for logSigma in stride(from: -22.0, through: 6.0, by: 0.9) { cases.append((mu, logSigma)) }
+        }
+        cases += [(0, -5), (-1e-3, -5), (1e-3, -5), (-20, -5), (-20.000001, -12), (0, -20), (0, 5), (.nan, 0), (0, .nan)]
+        for (mu, logSigma) in cases {
+            let q = NoisePosterior(mu: mu, logSigma: logSigma)
+            let both = q.klWithGradient, gradient = q.klGradient
+            #expect(both.kl.bitPattern == q.kl.bitPattern, "μ=\(mu) logσ=\(logSigma): KL \(both.kl) vs \(q.kl)")
+            #expect(both.mu.bitPattern == gradient.mu.bitPattern, "μ=\(mu) logσ=\(logSigma): ∂/∂μ")
+            #expect(both.logSigma.bitPattern == gradient.logSigma.bitPattern, "μ=\(mu) logσ=\(logSigma): ∂/∂log σ")
+        }
+    }
+
     @Test("sigma applies the clamp of SPEC §1")
     func sigmaClamp() {
         #expect(NoisePosterior(mu: 0, logSigma: -25).sigma == exp(-20.0))

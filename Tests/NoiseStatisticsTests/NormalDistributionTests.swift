@@ -118,6 +118,17 @@ struct NormalDistributionTests {
         #expect(erfcx(.nan).isNaN)
     }
 
+    @Test("normalCDF(x, pdf:) is normalCDF(x) bit for bit, including where φ(x) underflows")
+    func cdfGivenPDF() {
+        var xs: [Double] = [-.infinity, -1e300, -3000, -40, -39.0000001, -39, -38.6, -38, -26.7, -12, -3.0000001, -3, -2.99, -1,
+                            0, 0.5, 3, 8, 40, .infinity, .nan]
+        xs += stride(from: -45.0, through: 5.0, by: 0.173).map { $0 }
+        for x in xs {
+            let got = normalCDF(x, pdf: normalPDF(x)), expected = normalCDF(x)
+            #expect(got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN), "x = \(x): \(got) vs \(expected)")
+        }
+    }
+
     @Test("Φ and φ: tails to 1e-13 relative")
     func cdfValues() {
         for (x, expected) in Self.cdfValues {
