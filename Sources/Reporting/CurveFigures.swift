@@ -44,6 +44,17 @@ struct CurveFigures {
         sweeps.compactMap { s in s.points.first { $0.criterion == method.description && $0.endPoint }.map { (s.config.base.seed, $0) } }
     }
 
+    /// The post-training-only criteria past the seven automatic colours: Taylor brown, the
+    /// random floor gray and dotted, so neither shares a colour with a per-structure criterion.
+    static func fixedStyle(_ method: PruningMethod, index: Int) -> SeriesStyle? {
+        let automatic = SeriesStyle.automatic(index)
+        switch method {
+        case .taylor: return SeriesStyle(color: Color(hex: 0x8C510A), dash: .longDash, marker: automatic.marker)
+        case .random: return SeriesStyle(color: .gray(0.5), dash: .dotted, marker: automatic.marker)
+        default: return nil
+        }
+    }
+
     /// A mean curve as drawn: mean ± std per point with the number of seeds it averages, and
     /// the number of seeds of the full mean (every sweep), so the stretches that fewer seeds
     /// cover are drawn apart (thinner, faded, "n=k").
@@ -83,7 +94,9 @@ struct CurveFigures {
         for method in first.config.criteria {
             let name = method.displayName
             guard let averaged = averagedCurve(sweeps, method) else { continue }
-            series.append(self.series(name, averaged, seeds: sweeps.count))
+            var line = self.series(name, averaged, seeds: sweeps.count)
+            line.style = Self.fixedStyle(method, index: series.count)
+            series.append(line)
             if method.isThresholdless {
                 let points = endPoints(sweeps, method).map(\.point)
                 if !points.isEmpty {
@@ -145,7 +158,9 @@ struct CurveFigures {
             guard let averaged = averagedCurve(sweeps, method) else { continue }
             fullCurves[method.description] = averaged.meanCurveCoveredByAll(sweeps.count)
             coverage[method.description] = averaged.coverageSegments
-            series.append(self.series(method.displayName, averaged, seeds: sweeps.count, bands: false))
+            var line = self.series(method.displayName, averaged, seeds: sweeps.count, bands: false)
+            line.style = Self.fixedStyle(method, index: series.count)
+            series.append(line)
         }
         guard !series.isEmpty else { return nil }
         let measured = first.config.criteria.filter(\.isThresholdless).map { ($0, endPoints(sweeps, $0)) }.filter { !$0.1.isEmpty }

@@ -3,6 +3,7 @@ import Testing
 import Analysis
 @testable import Experiments
 @testable import Reporting
+import Rendering
 
 /// The result set every report test starts from: a synthetic grid's (MLP H=8, D=1 on
 /// striped images; None, None (noise), SNR, BMRS_N, BMRS_U-2/6/12; two seeds; curves with
@@ -127,5 +128,34 @@ struct PrecisionFigureTests {
         #expect(abs(reference.compression! - bmrsN.map(\.reportedParameterCompression).reduce(0, +) / Double(bmrsN.count)) < 1e-9)
         let none = try #require(figure.references.first { $0.name == "None (noise) (mean)" })
         #expect(none.compression == nil && none.accuracy != nil)
+    }
+}
+
+@Suite("Curve colours")
+struct CurveColourTests {
+    /// Taylor and Random come after the seven automatic colours: each keeps a colour of its own.
+    @Test func taylorAndRandomShareNoColourWithAnotherCriterion() throws {
+        let results = try ReportFixture.results()
+        // All nine curve criteria, so Taylor and Random come after the seven automatic colours:
+        // the fixture's SNR points stand in for the criteria it did not run.
+        let all: [PruningMethod] = [.l2, .etheta, .snr, .bmrsN, .bmrsNReleased, .bmrsU(precisionBits: 8), .bmrsU(precisionBits: 4), .taylor, .random]
+        let sweeps = results.sweeps.map { sweep -> SweepResult in
+            var s = sweep
+            s.config.criteria = all
+            let snr = s.points.filter { $0.criterion == "snr" }
+            for stand in ["l2", "etheta", "bmrs-n-released", "bmrs-u-8", "bmrs-u-4"] {
+                s.points += snr.map { var p = $0; p.criterion = stand; return p }
+            }
+            return s
+        }
+        let figure = try #require(CurveFigures(results.grid).curveFigure(sweeps, title: "t"))
+        #expect(figure.series.count == 9)
+        // As the figure draws them: a series' own style, else the automatic one of its position.
+        let styles = figure.series.enumerated().map { $0.element.style ?? .automatic($0.offset) }
+        let names = figure.series.map(\.name)
+        for special in ["Taylor (1st order)", "Random"] {
+            let i = try #require(names.firstIndex(of: special))
+            #expect(styles.indices.filter { $0 != i && styles[$0].color == styles[i].color }.isEmpty, "\(special) shares its colour")
+        }
     }
 }
