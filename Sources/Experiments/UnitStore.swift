@@ -79,10 +79,18 @@ public struct UnitStore: Sendable {
         let path = lockURL(key).path
         let owner = LockOwner.current(host: host)
         for _ in 0..<2 {
-            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-            if fd >= 0 {
-                _ = owner.text.withCString { write(fd, $0, strlen($0)) }
-                close(fd)
+            // The lock appears with its whole text or not at all: written to a file of our own,
+            // then hard-linked into place (link fails if the lock exists). Creating it empty
+            // and writing after left a moment in which another claimer read no owner, judged
+            // the lock stale and took it over, so two hosts held one unit (seen under load).
+            let temp = path + ".claim.\(UUID().uuidString)"
+            let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+            guard fd >= 0 else { return false }
+            _ = owner.text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            let linked = link(temp, path) == 0
+            unlink(temp)
+            if linked {
                 if isDone(key) { release(key); return false }  // finished while we raced
                 LockRefresher.start(path: path, owner: owner, every: lease / 5)
                 return true
