@@ -14,7 +14,7 @@
 #                                          crash file to reproduce it
 #   scripts/fuzz.sh build | list
 #
-# The library targets are built by SwiftPM in their own scratch path ($BMRS_FUZZ_BUILD,
+# The library targets are built by SwiftPM in scratch paths of their own (under $BMRS_FUZZ_BUILD,
 # default /tmp/fuzz-build: never the main .build), instrumented and with -enable-testing;
 # each entry point is compiled by swiftc against their modules and linked with their
 # objects. Package.swift is not touched, so `swift build`/`swift test` do not see the fuzz
@@ -28,6 +28,7 @@ CONFIG=${BMRS_FUZZ_CONFIG:-release}
 SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-12}
 TARGETS=(IDX Gzip CIFAR10 MNIST5k Checkpoint TrainerState GridConfig RunRecord SweepUnit TorchStateDict Safetensors Npz)
 # Objects linked into every fuzz binary (static objects of the library targets and Yams).
+BUILT_MODULES=(Experiments ModelImport)
 LINKED_MODULES=(Datasets NoiseStatistics NeuralCore BayesianPruning Analysis Experiments ModelImport Yams CYaml)
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -44,22 +45,30 @@ EOF
 }
 
 build() {
-  local spm="$BUILD/spm" bin="$BUILD/bin/$CONFIG"
+  local bin="$BUILD/bin/$CONFIG" module
   mkdir -p "$bin"
-  echo "fuzz: building the libraries ($CONFIG, instrumented) in $spm"
-  for module in Experiments ModelImport; do
+  # One scratch path per library target built: SwiftPM rebuilds everything when one
+  # scratch path alternates between `--target Experiments` and `--target ModelImport`
+  # (seen: ~3 min per `fuzz.sh` call on 2 cores); each stays incremental on its own.
+  for module in "${BUILT_MODULES[@]}"; do
+    local spm="$BUILD/spm-$module" status=0
+    echo "fuzz: building $module ($CONFIG, instrumented) in $spm"
     swift build --scratch-path "$spm" -c "$CONFIG" --sanitize fuzzer --sanitize address \
-      -Xswiftc -enable-testing --target "$module" 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v "^\[" | tail -2 || true
-    test "${PIPESTATUS[0]}" -eq 0 || { echo "fuzz: library build failed" >&2; exit 1; }
+      -Xswiftc -enable-testing --target "$module" >"$BUILD/build-$module.log" 2>&1 || status=$?
+    grep -E "error|warning: unre|Build complete" "$BUILD/build-$module.log" | grep -v "^\[" | tail -2 || true
+    [ "$status" -eq 0 ] || { echo "fuzz: library build failed (log $BUILD/build-$module.log)" >&2; exit 1; }
   done
-  local products="$spm/$CONFIG" objects=() module
+  # ModelImport's objects and module from its own build; everything else from Experiments'.
+  local products="$BUILD/spm-Experiments/$CONFIG" imports="$BUILD/spm-ModelImport/$CONFIG" objects=()
   for module in "${LINKED_MODULES[@]}"; do
-    objects+=($(find "$products/$module.build" -name '*.o' | sort))
+    local from=$products
+    [ "$module" = ModelImport ] && from=$imports
+    objects+=($(find "$from/$module.build" -name '*.o' | sort))
   done
   local modulemaps=(-Xcc "-fmodule-map-file=$ROOT/Sources/CZlib/module.modulemap"
                     -Xcc "-fmodule-map-file=$ROOT/Sources/CBLAS/module.modulemap")
   local cyaml
-  cyaml=$(find "$products/CYaml.build" "$spm/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
+  cyaml=$(find "$products/CYaml.build" "$BUILD/spm-Experiments/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
   [ -n "$cyaml" ] && modulemaps+=(-Xcc "-fmodule-map-file=$cyaml")
   local optimization=-O
   [ "$CONFIG" = debug ] && optimization=-Onone
@@ -69,9 +78,13 @@ build() {
     local out="$bin/fuzz-$target" sources=("$ROOT"/Tests/Fuzz/"$target"/*.swift "$ROOT"/Tests/Fuzz/Shared/*.swift)
     if [ -x "$out" ] && [ -z "$(find "${sources[@]}" "${objects[@]}" -newer "$out" 2>/dev/null | head -1)" ]; then continue; fi
     echo "fuzz: linking fuzz-$target"
+    local link_status=0
     swiftc -sanitize=fuzzer,address -parse-as-library $optimization -swift-version 6 \
-      -I "$products/Modules" -I "$products" "${modulemaps[@]}" \
-      "${sources[@]}" "${objects[@]}" $blas_flags -lz -o "$out"
+      -I "$products/Modules" -I "$products" -I "$imports/Modules" "${modulemaps[@]}" \
+      "${sources[@]}" "${objects[@]}" $blas_flags -lz -o "$out" >"$bin/link-$target.log" 2>&1 || link_status=$?
+    # gold warns about every ASan assembly symbol it cannot export: noise, left out.
+    grep -v "warning: Cannot export local symbol '__asan" "$bin/link-$target.log" || true
+    [ "$link_status" -eq 0 ] || { echo "fuzz: linking fuzz-$target failed" >&2; exit 1; }
   done
 }
 
@@ -84,7 +97,11 @@ run_target() {
   local dict=() status=0
   [ -f "$ROOT/Tests/Fuzz/$target/$target.dict" ] && dict=(-dict="$ROOT/Tests/Fuzz/$target/$target.dict")
   local start=$SECONDS
-  BMRS_FUZZ_SCRATCH="$scratch" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
+  # SWIFT_BACKTRACE=enable=no: Swift's own crash backtracer reads the stack of the crashed
+  # thread with memcpy, which AddressSanitizer reports as a stack-buffer-underflow or an
+  # "unknown-crash" on top of the real failure (a Swift trap); without it, libFuzzer's
+  # "deadly signal" report gives the trap's symbolized stack.
+  SWIFT_BACKTRACE=enable=no BMRS_FUZZ_SCRATCH="$scratch" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
     "$bin" "$corpus" "$ROOT/Tests/Fuzz/Corpus/$target" "${dict[@]}" -max_total_time="$seconds" \
       -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
       -artifact_prefix="$artifacts" >"$log" 2>&1 || status=$?
@@ -133,6 +150,6 @@ case "${1:-}" in
     known_target "$2"
     build
     mkdir -p "$BUILD/scratch/run"
-    BMRS_FUZZ_SCRATCH="$BUILD/scratch/run" ASAN_OPTIONS=detect_leaks=0 "$BUILD/bin/$CONFIG/fuzz-$2" -detect_leaks=0 "${@:3}" ;;
+    SWIFT_BACKTRACE=enable=no BMRS_FUZZ_SCRATCH="$BUILD/scratch/run" ASAN_OPTIONS=detect_leaks=0 "$BUILD/bin/$CONFIG/fuzz-$2" -detect_leaks=0 "${@:3}" ;;
   *) usage ;;
 esac
