@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import ModelImport
+
+/// Inputs found by fuzzing the torch.save reader (scripts/fuzz.sh, target TorchStateDict),
+/// each once a crash (a Swift trap) and now a thrown error naming the tensor.
+@Suite("fuzz-found torch.save inputs")
+struct FuzzFoundInputTests {
+    /// The fuzzer's minimized crash (Fixtures/fuzz-storage-redeclared.pkl, 235 bytes): a
+    /// data.pkl whose tensors 2 and 3 both name storage "2", with 1 and then 8 float32
+    /// elements (a mutated copy of the authors' MLP state_dict pickle). Wrapped as
+    /// the fuzz harness wraps a bare pickle: each storage entry as large as its first
+    /// declaration. The reader used to check the size only for the first tensor of a
+    /// storage (later ones came from its cache) and read past the entry.
+    @Test func minimizedCrashIsAThrownError() throws {
+        let pickle = try Fixture.bytes("fuzz-storage-redeclared.pkl")
+        var unpickler = Unpickler(bytes: pickle, path: "fuzz", entry: "archive/data.pkl")
+        guard case .dict(let dict) = try unpickler.load() else { Issue.record("not a dict"); return }
+        var storages: [String: [Float]] = [:]
+        for case (_, .tensor(let t)) in dict.pairs where storages[t.storage.key] == nil {
+            storages[t.storage.key] = [Float](repeating: 1, count: t.storage.elementCount)
+        }
+        #expect(!storages.isEmpty)
+        let error = importError { _ = try TensorFile.decode(torchZip(pickle: pickle, storages: storages), path: "crash.pth") }
+        #expect(error?.path == "crash.pth")
+        #expect(error?.key == "\".lsigmaq.")  // the third key, as mutated
+        #expect(error?.problem == "storage shorter than declared")
+        #expect(error?.expected == "8 × float32 (32 bytes)")
+        #expect(error?.found == "4 bytes in archive/data/2")
+    }
+
+    /// The same defect, hand-made: "b" names storage "0" with 8 elements after "a" named it
+    /// with 2; the entry holds 2. Sharing itself (two views of one storage) stays fine.
+    @Test func aStorageNamedAgainWithMoreElementsIsRefusedForThatTensor() throws {
+        var p = PickleWriter()
+        p.orderedDict {
+            $0.string("a"); $0.tensor(key: "0", numel: 2, offset: 0, size: [2], stride: [1])
+            $0.string("b"); $0.tensor(key: "0", numel: 8, offset: 0, size: [8], stride: [1])
+        }
+        p.stop()
+        let error = importError { _ = try TensorFile.decode(torchZip(pickle: p.bytes, storages: ["0": [1, 2]]), path: "r.pth") }
+        #expect(error?.key == "b")
+        #expect(error?.problem == "storage shorter than declared")
+        #expect(error?.expected == "8 × float32 (32 bytes)")
+        #expect(error?.found == "8 bytes in archive/data/0")
+
+        var shared = PickleWriter()
+        shared.orderedDict {
+            $0.string("a"); $0.tensor(key: "0", numel: 2, offset: 0, size: [2], stride: [1])
+            $0.string("b"); $0.tensor(key: "0", numel: 2, offset: 1, size: [1], stride: [1])
+        }
+        shared.stop()
+        let file = try TensorFile.decode(torchZip(pickle: shared.bytes, storages: ["0": [1, 2]]), path: "s.pth")
+        #expect(try file["b"]?.floatValues(path: "").values == [2])
+    }
+
+    /// A storage type the element count of which overflows a byte count (2^62 float64).
+    @Test func declaredStorageSizesThatOverflowAreRefused() {
+        var p = PickleWriter()
+        p.orderedDict { $0.string("w"); $0.tensor(storageType: "DoubleStorage", key: "0", numel: 1 << 62, offset: 0, size: [1], stride: [1]) }
+        p.stop()
+        let error = importError { _ = try TensorFile.decode(torchZip(pickle: p.bytes, storages: ["0": [1, 2]]), path: "o.pth") }
+        #expect(error?.key == "w")
+        #expect(error?.problem == "storage shorter than declared")
+        #expect(error?.expected.contains("more than 2^63") == true)
+    }
+
+    /// Sizes whose product, or strides whose reach, overflow Int.
+    @Test func geometryThatOverflowsIsRefused() {
+        for (size, stride) in [([1 << 32, 1 << 32], [1, 1]), ([2, 3], [1, 1 << 62])] {
+            var p = PickleWriter()
+            p.orderedDict { $0.string("w"); $0.tensor(key: "0", numel: 4, offset: 0, size: size, stride: stride) }
+            p.stop()
+            let error = importError { _ = try TensorFile.decode(torchZip(pickle: p.bytes, storages: ["0": [1, 2, 3, 4]]), path: "g.pth") }
+            #expect(error?.key == "w", "size \(size) stride \(stride)")
+            #expect(error?.problem == "invalid tensor geometry", "size \(size) stride \(stride)")
+        }
+    }
+
+    /// A dimension of size 1 may carry any stride (PyTorch never steps along it); a huge
+    /// one used to overflow the copy of a non-contiguous view.
+    @Test func hugeStrideOfASizeOneDimensionIsIgnored() throws {
+        var p = PickleWriter()
+        p.orderedDict { $0.string("w"); $0.tensor(key: "0", numel: 4, offset: 0, size: [2, 1, 2], stride: [1, Int.max, 2]) }
+        p.stop()
+        let file = try TensorFile.decode(torchZip(pickle: p.bytes, storages: ["0": [10, 11, 12, 13]]), path: "h.pth")
+        #expect(file["w"]?.shape == [2, 1, 2])
+        #expect(try file["w"]?.floatValues(path: "").values == [10, 12, 11, 13])
+    }
+}
