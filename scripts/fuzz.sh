@@ -12,7 +12,7 @@
 #   scripts/fuzz.sh long SECONDS [TARGET]  each target (or one) for SECONDS s
 #   scripts/fuzz.sh run TARGET [ARGS...]   the target's binary with libFuzzer ARGS, e.g. a
 #                                          crash file to reproduce it
-#   scripts/fuzz.sh build | list
+#   scripts/fuzz.sh build [TARGET...] | list   (build links only the targets named, default all)
 #
 # The library targets are built by SwiftPM in scratch paths of their own (under $BMRS_FUZZ_BUILD,
 # default /tmp/fuzz-build: never the main .build), instrumented and with -enable-testing;
@@ -44,8 +44,10 @@ EOF
     >"$BUILD/probe/log" 2>&1
 }
 
+# Builds the libraries, then links the fuzz binaries of the targets given (default: all).
 build() {
-  local bin="$BUILD/bin/$CONFIG" module
+  local bin="$BUILD/bin/$CONFIG" module linked=("$@")
+  [ ${#linked[@]} -gt 0 ] || linked=("${TARGETS[@]}")
   mkdir -p "$bin"
   # One scratch path per library target built: SwiftPM rebuilds everything when one
   # scratch path alternates between `--target Experiments` and `--target ModelImport`
@@ -74,7 +76,7 @@ build() {
   [ "$CONFIG" = debug ] && optimization=-Onone
   local blas_flags
   blas_flags=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-  for target in "${TARGETS[@]}"; do
+  for target in "${linked[@]}"; do
     local out="$bin/fuzz-$target" sources=("$ROOT"/Tests/Fuzz/"$target"/*.swift "$ROOT"/Tests/Fuzz/Shared/*.swift)
     if [ -x "$out" ] && [ -z "$(find "${sources[@]}" "${objects[@]}" -newer "$out" 2>/dev/null | head -1)" ]; then continue; fi
     echo "fuzz: linking fuzz-$target"
@@ -143,12 +145,12 @@ case "${1:-}" in
     toolchain_has_fuzzer || { echo "fuzz: this Swift toolchain cannot link -sanitize=fuzzer,address (see $BUILD/probe/log)" >&2; exit 1; }
     seconds=$2
     if [ $# -ge 3 ]; then known_target "$3"; selected=("$3"); else selected=("${TARGETS[@]}"); fi
-    build
+    build "${selected[@]}"
     run_all "$seconds" "${selected[@]}" ;;
   run)
     [ $# -ge 2 ] || usage
     known_target "$2"
-    build
+    build "$2"
     mkdir -p "$BUILD/scratch/run"
     SWIFT_BACKTRACE=enable=no BMRS_FUZZ_SCRATCH="$BUILD/scratch/run" ASAN_OPTIONS=detect_leaks=0 "$BUILD/bin/$CONFIG/fuzz-$2" -detect_leaks=0 "${@:3}" ;;
   *) usage ;;
