@@ -49,16 +49,27 @@ build() {
   local bin="$BUILD/bin/$CONFIG" module linked=("$@")
   [ ${#linked[@]} -gt 0 ] || linked=("${TARGETS[@]}")
   mkdir -p "$bin"
-  # One scratch path per library target built: SwiftPM rebuilds everything when one
-  # scratch path alternates between `--target Experiments` and `--target ModelImport`
-  # (seen: ~3 min per `fuzz.sh` call on 2 cores); each stays incremental on its own.
+  # One scratch path per library target built: one scratch path alternating between
+  # `--target Experiments` and `--target ModelImport` rebuilt everything each time (~3 min
+  # on 2 cores); each stays incremental on its own.
+  # The sanitizers are one swiftc flag, not SwiftPM's `--sanitize fuzzer --sanitize
+  # address`: SwiftPM passes those as two -sanitize= flags in a random order, of which
+  # swiftc applies only the last (seen: libraries without ASan, or without coverage,
+  # depending on the build, and every re-plan recompiling everything).
   for module in "${BUILT_MODULES[@]}"; do
     local spm="$BUILD/spm-$module" status=0
     echo "fuzz: building $module ($CONFIG, instrumented) in $spm"
-    swift build --scratch-path "$spm" -c "$CONFIG" --sanitize fuzzer --sanitize address \
+    swift build --scratch-path "$spm" -c "$CONFIG" -Xswiftc -sanitize=fuzzer,address \
       -Xswiftc -enable-testing --target "$module" >"$BUILD/build-$module.log" 2>&1 || status=$?
     grep -E "error|warning: unre|Build complete" "$BUILD/build-$module.log" | grep -v "^\[" | tail -2 || true
     [ "$status" -eq 0 ] || { echo "fuzz: library build failed (log $BUILD/build-$module.log)" >&2; exit 1; }
+    # Both instrumentations must be in the module's objects (coverage for the fuzzer's
+    # guidance, AddressSanitizer for its checks).
+    local sample symbols
+    sample=$(ls -S "$spm/$CONFIG/$module.build/"*.o | head -1)
+    symbols=$(nm "$sample")
+    [[ "$symbols" == *__sancov_gen_* && "$symbols" == *__asan_* ]] ||
+      { echo "fuzz: $sample lacks coverage or AddressSanitizer instrumentation" >&2; exit 1; }
   done
   # ModelImport's objects and module from its own build; everything else from Experiments'.
   local products="$BUILD/spm-Experiments/$CONFIG" imports="$BUILD/spm-ModelImport/$CONFIG" objects=()
@@ -132,7 +143,7 @@ known_target() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return
 
 case "${1:-}" in
   list) printf '%s\n' "${TARGETS[@]}" ;;
-  build) build ;;
+  build) shift; build "$@" ;;
   smoke)
     if ! toolchain_has_fuzzer; then
       echo "fuzz smoke SKIPPED: this Swift toolchain cannot link -sanitize=fuzzer,address (no libFuzzer/ASan runtime; see $BUILD/probe/log)"
