@@ -33,7 +33,8 @@ enum TorchStateDict {
         }
         var found: [(String, TensorReference)] = []
         var notes: [String] = []
-        try collect(dict, prefix: "", into: &found, notes: &notes, path: path)
+        var visited = 0
+        try collect(dict, prefix: "", into: &found, notes: &notes, visited: &visited, path: path)
         var storages = StorageCache(zip: zip, prefix: prefix)
         let tensors = try found.map { key, ref in
             ImportedTensor(key: key, dtype: ref.storage.dtype, shape: ref.shape,
@@ -42,11 +43,20 @@ enum TorchStateDict {
         return (tensors, notes)
     }
 
+    /// At most this many entries are flattened: a pickle may name one nested dict many times
+    /// over (its memo), so that the flattened keys grow exponentially with the nesting.
+    static let maxEntries = 1_000_000
+
     /// Flattens nested dictionaries into dotted keys (a `{"model": state_dict, "epoch": …}`
     /// checkpoint) and sets non-tensor entries aside with a note.
     private static func collect(_ dict: PickleDict, prefix: String, into found: inout [(String, TensorReference)],
-                                notes: inout [String], path: String) throws {
+                                notes: inout [String], visited: inout Int, path: String) throws {
         for (k, v) in dict.pairs {
+            visited += 1
+            guard visited <= maxEntries else {
+                throw ModelImportError(path: path, problem: "state_dict too large", expected: "at most \(maxEntries) entries, nested dicts flattened",
+                                       found: "more (a nested dict named many times over?)")
+            }
             let name: String
             switch k {
             case .string(let s): name = prefix + s
@@ -56,7 +66,7 @@ enum TorchStateDict {
             }
             switch v {
             case .tensor(let ref): found.append((name, ref))
-            case .dict(let inner): try collect(inner, prefix: name + ".", into: &found, notes: &notes, path: path)
+            case .dict(let inner): try collect(inner, prefix: name + ".", into: &found, notes: &notes, visited: &visited, path: path)
             default: notes.append("\(name): not a tensor (\(v.kind)), ignored")
             }
         }

@@ -29,6 +29,41 @@ struct FuzzFoundInputTests {
         #expect(error?.found == "4 bytes in archive/data/2")
     }
 
+    /// The fuzzer's second crash, minimized (Fixtures/fuzz-nested-tuples.pkl): tens of
+    /// thousands of TUPLE1 opcodes in a row, each tuple holding the previous one. The value
+    /// unpickled fine, but releasing it recursed once per level and overflowed the stack
+    /// (AddressSanitizer: stack-overflow in swift_release). Deep nesting is now refused
+    /// while it is built, before anything that deep exists.
+    @Test func minimizedNestedTuplesAreRefusedAsTheyAreBuilt() throws {
+        let pickle = try Fixture.bytes("fuzz-nested-tuples.pkl")
+        #expect(pickle.filter { $0 == 0x85 }.count > Unpickler.maxDepth)
+        let error = importError {
+            var unpickler = Unpickler(bytes: pickle, path: "fuzz", entry: "archive/data.pkl")
+            _ = try unpickler.load()
+        }
+        #expect(error?.problem.hasPrefix("pickle nesting too deep") == true, "\(String(describing: error))")
+        #expect(error?.expected == "containers nested at most 100 levels")
+        let inZip = importError { _ = try TensorFile.decode(torchZip(pickle: pickle), path: "deep.pth") }
+        #expect(inZip?.path == "deep.pth")
+        #expect(inZip?.problem.hasPrefix("pickle nesting too deep") == true)
+    }
+
+    /// The limit exactly: 100 nested tuples load, 101 do not.
+    @Test func nestingUpToTheLimitLoads() throws {
+        for (levels, loads) in [(Unpickler.maxDepth, true), (Unpickler.maxDepth + 1, false)] {
+            let bytes: [UInt8] = [0x80, 2, 0x4E] + [UInt8](repeating: 0x85, count: levels) + [0x2E]  // None, TUPLE1 × n, STOP
+            var unpickler = Unpickler(bytes: bytes, path: "p", entry: "data.pkl")
+            if loads {
+                var value = try unpickler.load(), depth = 0
+                while case .tuple(let items) = value, let first = items.first { value = first; depth += 1 }
+                #expect(depth == levels)
+            } else {
+                let error = importError { _ = try unpickler.load() }
+                #expect(error?.problem == "pickle nesting too deep (pickle offset \(2 + 1 + levels - 1))")
+            }
+        }
+    }
+
     /// The same defect, hand-made: "b" names storage "0" with 8 elements after "a" named it
     /// with 2; the entry holds 2. Sharing itself (two views of one storage) stays fine.
     @Test func aStorageNamedAgainWithMoreElementsIsRefusedForThatTensor() throws {
