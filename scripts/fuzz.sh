@@ -49,13 +49,12 @@ build() {
   local bin="$BUILD/bin/$CONFIG" module linked=("$@")
   [ ${#linked[@]} -gt 0 ] || linked=("${TARGETS[@]}")
   mkdir -p "$bin"
-  # One scratch path per library target built: one scratch path alternating between
-  # `--target Experiments` and `--target ModelImport` rebuilt everything each time (~3 min
-  # on 2 cores); each stays incremental on its own.
   # The sanitizers are one swiftc flag, not SwiftPM's `--sanitize fuzzer --sanitize
   # address`: SwiftPM passes those as two -sanitize= flags in a random order, of which
   # swiftc applies only the last (seen: libraries without ASan, or without coverage,
-  # depending on the build, and every re-plan recompiling everything).
+  # depending on the build), and as the order changes whenever SwiftPM re-plans (a switch
+  # of --target, a file added), every re-plan recompiled everything (~3 min on 2 cores).
+  # One scratch path per library target keeps each plan as it is between calls.
   for module in "${BUILT_MODULES[@]}"; do
     local spm="$BUILD/spm-$module" status=0
     echo "fuzz: building $module ($CONFIG, instrumented) in $spm"
