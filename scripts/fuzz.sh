@@ -14,7 +14,7 @@
 #                                          crash file to reproduce it
 #   scripts/fuzz.sh build [TARGET...] | list   (build links only the targets named, default all)
 #
-# The library targets are built by SwiftPM in scratch paths of their own (under $BMRS_FUZZ_BUILD,
+# The library targets are built by SwiftPM in a scratch path of their own ($BMRS_FUZZ_BUILD/spm,
 # default /tmp/fuzz-build: never the main .build), instrumented and with -enable-testing;
 # each entry point is compiled by swiftc against their modules and linked with their
 # objects. Package.swift is not touched, so `swift build`/`swift test` do not see the fuzz
@@ -54,9 +54,9 @@ build() {
   # swiftc applies only the last (seen: libraries without ASan, or without coverage,
   # depending on the build), and as the order changes whenever SwiftPM re-plans (a switch
   # of --target, a file added), every re-plan recompiled everything (~3 min on 2 cores).
-  # One scratch path per library target keeps each plan as it is between calls.
+  # With the one flag, the two --target builds share one scratch path incrementally.
   for module in "${BUILT_MODULES[@]}"; do
-    local spm="$BUILD/spm-$module" status=0
+    local spm="$BUILD/spm" status=0
     echo "fuzz: building $module ($CONFIG, instrumented) in $spm"
     swift build --scratch-path "$spm" -c "$CONFIG" -Xswiftc -sanitize=fuzzer,address \
       -Xswiftc -enable-testing --target "$module" >"$BUILD/build-$module.log" 2>&1 || status=$?
@@ -70,17 +70,14 @@ build() {
     [[ "$symbols" == *__sancov_gen_* && "$symbols" == *__asan_* ]] ||
       { echo "fuzz: $sample lacks coverage or AddressSanitizer instrumentation" >&2; exit 1; }
   done
-  # ModelImport's objects and module from its own build; everything else from Experiments'.
-  local products="$BUILD/spm-Experiments/$CONFIG" imports="$BUILD/spm-ModelImport/$CONFIG" objects=()
+  local products="$BUILD/spm/$CONFIG" objects=()
   for module in "${LINKED_MODULES[@]}"; do
-    local from=$products
-    [ "$module" = ModelImport ] && from=$imports
-    objects+=($(find "$from/$module.build" -name '*.o' | sort))
+    objects+=($(find "$products/$module.build" -name '*.o' | sort))
   done
   local modulemaps=(-Xcc "-fmodule-map-file=$ROOT/Sources/CZlib/module.modulemap"
                     -Xcc "-fmodule-map-file=$ROOT/Sources/CBLAS/module.modulemap")
   local cyaml
-  cyaml=$(find "$products/CYaml.build" "$BUILD/spm-Experiments/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
+  cyaml=$(find "$products/CYaml.build" "$BUILD/spm/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
   [ -n "$cyaml" ] && modulemaps+=(-Xcc "-fmodule-map-file=$cyaml")
   local optimization=-O
   [ "$CONFIG" = debug ] && optimization=-Onone
@@ -92,7 +89,7 @@ build() {
     echo "fuzz: linking fuzz-$target"
     local link_status=0
     swiftc -sanitize=fuzzer,address -parse-as-library $optimization -swift-version 6 \
-      -I "$products/Modules" -I "$products" -I "$imports/Modules" "${modulemaps[@]}" \
+      -I "$products/Modules" -I "$products" "${modulemaps[@]}" \
       "${sources[@]}" "${objects[@]}" $blas_flags -lz -o "$out" >"$bin/link-$target.log" 2>&1 || link_status=$?
     # gold warns about every ASan assembly symbol it cannot export: noise, left out.
     grep -v "warning: Cannot export local symbol '__asan" "$bin/link-$target.log" || true
