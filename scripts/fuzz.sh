@@ -6,7 +6,7 @@
 # overflow, force unwrap), an AddressSanitizer report, a hang or running out of memory:
 # bad input must give a thrown error instead.
 #
-#   scripts/fuzz.sh smoke                  each target for $BMRS_FUZZ_SMOKE_SECONDS (default 12) s;
+#   scripts/fuzz.sh smoke                  each target for $BMRS_FUZZ_SMOKE_SECONDS (default 8) s;
 #                                          skips with a message, exit 0, where the toolchain
 #                                          cannot link -sanitize=fuzzer
 #   scripts/fuzz.sh long SECONDS [TARGET]  each target (or one) for SECONDS s
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BMRS_FUZZ_BUILD:-/tmp/fuzz-build}
 CONFIG=${BMRS_FUZZ_CONFIG:-release}
-SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-12}
+SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-8}
 TARGETS=(IDX Gzip CIFAR10 MNIST5k Checkpoint TrainerState GridConfig RunRecord SweepUnit TorchStateDict Safetensors Npz)
 # Objects linked into every fuzz binary (static objects of the library targets and Yams).
 BUILT_MODULES=(Experiments ModelImport)

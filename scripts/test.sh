@@ -20,7 +20,7 @@ scripts/check-imports.py
 # command with the crashing input's path. 12 targets × 10 s plus the instrumented build:
 # about 5 min on 2 cores.
 echo "== fuzz smoke (scripts/fuzz.sh smoke)"
-BMRS_FUZZ_BUILD="${BMRS_FUZZ_BUILD:-/tmp/bmrs-fuzz}" BMRS_FUZZ_SMOKE_SECONDS="${BMRS_FUZZ_SMOKE_SECONDS:-10}" \
+BMRS_FUZZ_BUILD="${BMRS_FUZZ_BUILD:-/tmp/bmrs-fuzz}" BMRS_FUZZ_SMOKE_SECONDS="${BMRS_FUZZ_SMOKE_SECONDS:-8}" \
   scripts/fuzz.sh smoke || { echo "fuzz smoke FAILED (a reader crashed or the fuzz build failed; see above)" >&2; exit 1; }
 
 # Built outside the repository, as an installed binary is (issue 16): every release check

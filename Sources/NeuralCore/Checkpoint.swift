@@ -90,6 +90,12 @@ public enum Checkpoint {
             throw fail("checksum mismatch (corrupted file)", String(format: "CRC-32 %08x", storedCRC), String(format: "%08x", actualCRC))
         }
         let network = Network(descriptors: header.layers, spec: header.spec, maxBatch: maxBatch)
+        // Each layer must take what the one before it gives: a damaged header can chain
+        // layers of other sizes, and the forward pass would read past a buffer.
+        for (i, (a, b)) in zip(network.layers, network.layers.dropFirst()).enumerated() where a.outputSize != b.inputSize {
+            throw fail("layer sizes do not chain", "layer \(i + 1) taking the \(a.outputSize) values layer \(i) gives",
+                       "\(b.inputSize) inputs (\(header.layers[i + 1]))")
+        }
         let infos = network.allParameters.map { ParameterInfo(name: $0.name, shape: $0.shape) }
         guard infos.map(\.shape) == header.parameters.map(\.shape) else {
             throw fail("parameter shapes do not match the layers", "\(infos.map(\.shape))", "\(header.parameters.map(\.shape))")

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import ModelImport
+import NeuralCore
 
-/// Inputs found by fuzzing the torch.save reader (scripts/fuzz.sh, target TorchStateDict),
+/// Inputs found by fuzzing (scripts/fuzz.sh, targets TorchStateDict and Checkpoint),
 /// each once a crash (a Swift trap) and now a thrown error naming the tensor.
-@Suite("fuzz-found torch.save inputs")
+@Suite("fuzz-found inputs")
 struct FuzzFoundInputTests {
     /// The fuzzer's minimized crash (Fixtures/fuzz-storage-redeclared.pkl, 235 bytes): a
     /// data.pkl whose tensors 2 and 3 both name storage "2", with 1 and then 8 float32
@@ -61,6 +62,24 @@ struct FuzzFoundInputTests {
                 let error = importError { _ = try unpickler.load() }
                 #expect(error?.problem == "pickle nesting too deep (pickle offset \(2 + 1 + levels - 1))")
             }
+        }
+    }
+
+    /// Found by fuzzing the checkpoint reader (target Checkpoint, 17 s in): a LeNet5
+    /// checkpoint whose first convolution's input height was mutated to 16 × 32, so that it
+    /// gives 336 values to an activation of 784 (Fixtures/fuzz-checkpoint-layer-sizes.bin,
+    /// CRC recomputed). It decoded, and the first forward pass read past the buffer
+    /// (AddressSanitizer heap-buffer-overflow in Activation.forward).
+    @Test func checkpointLayersThatDoNotChainAreRefused() throws {
+        let url = try Fixture.url("fuzz-checkpoint-layer-sizes.bin")
+        do {
+            _ = try Checkpoint.decode(try Data(contentsOf: url), path: "fuzz.bin", maxBatch: 2)
+            Issue.record("decoded a checkpoint whose layer sizes do not chain")
+        } catch let error as CheckpointError {
+            #expect(error.path == "fuzz.bin")
+            #expect(error.problem == "layer sizes do not chain")
+            #expect(error.expected == "layer 1 taking the 336 values layer 0 gives")
+            #expect(error.found.hasPrefix("784 inputs") == true)
         }
     }
 
