@@ -83,6 +83,22 @@ struct FuzzFoundInputTests {
         }
     }
 
+    /// Found by the fuzz smoke run (target Checkpoint, 4 s in): a LeNet5 checkpoint whose
+    /// first max-pool plane was mutated to 41 × 28 (Fixtures/fuzz-checkpoint-odd-pool.bin,
+    /// CRC recomputed): MaxPool2d's precondition (even sizes) trapped while the network was
+    /// built. Every layer descriptor is now checked before a layer is made of it.
+    @Test func checkpointLayersNoLayerCanBeMadeOfAreRefused() throws {
+        let url = try Fixture.url("fuzz-checkpoint-odd-pool.bin")
+        do {
+            _ = try Checkpoint.decode(try Data(contentsOf: url), path: "pool.bin", maxBatch: 2)
+            Issue.record("decoded a checkpoint with an odd max-pool plane")
+        } catch let error as CheckpointError {
+            #expect(error.path == "pool.bin")
+            #expect(error.problem == "impossible layer")
+            #expect(error.expected == "layer 2 with an even height and width")
+        }
+    }
+
     /// The same defect, hand-made: "b" names storage "0" with 8 elements after "a" named it
     /// with 2; the entry holds 2. Sharing itself (two views of one storage) stays fine.
     @Test func aStorageNamedAgainWithMoreElementsIsRefusedForThatTensor() throws {
