@@ -6,15 +6,15 @@
 # overflow, force unwrap), an AddressSanitizer report, a hang or running out of memory:
 # bad input must give a thrown error instead.
 #
-#   scripts/fuzz.sh smoke                  each target for $BMRS_FUZZ_SMOKE_SECONDS (default 12) s;
+#   scripts/fuzz.sh smoke                  each target for $BMRS_FUZZ_SMOKE_SECONDS (default 8) s;
 #                                          skips with a message, exit 0, where the toolchain
 #                                          cannot link -sanitize=fuzzer
 #   scripts/fuzz.sh long SECONDS [TARGET]  each target (or one) for SECONDS s
 #   scripts/fuzz.sh run TARGET [ARGS...]   the target's binary with libFuzzer ARGS, e.g. a
 #                                          crash file to reproduce it
-#   scripts/fuzz.sh build | list
+#   scripts/fuzz.sh build [TARGET...] | list   (build links only the targets named, default all)
 #
-# The library targets are built by SwiftPM in their own scratch path ($BMRS_FUZZ_BUILD,
+# The library targets are built by SwiftPM in a scratch path of their own ($BMRS_FUZZ_BUILD/spm,
 # default /tmp/fuzz-build: never the main .build), instrumented and with -enable-testing;
 # each entry point is compiled by swiftc against their modules and linked with their
 # objects. Package.swift is not touched, so `swift build`/`swift test` do not see the fuzz
@@ -25,9 +25,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BMRS_FUZZ_BUILD:-/tmp/fuzz-build}
 CONFIG=${BMRS_FUZZ_CONFIG:-release}
-SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-12}
+SMOKE_SECONDS=${BMRS_FUZZ_SMOKE_SECONDS:-8}
 TARGETS=(IDX Gzip CIFAR10 MNIST5k Checkpoint TrainerState GridConfig RunRecord SweepUnit TorchStateDict Safetensors Npz)
 # Objects linked into every fuzz binary (static objects of the library targets and Yams).
+BUILT_MODULES=(Experiments ModelImport)
 LINKED_MODULES=(FileOutput SeededRandom Datasets NoiseStatistics NeuralCore BayesianPruning Analysis Experiments ModelImport Yams CYaml)
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -43,35 +44,56 @@ EOF
     >"$BUILD/probe/log" 2>&1
 }
 
+# Builds the libraries, then links the fuzz binaries of the targets given (default: all).
 build() {
-  local spm="$BUILD/spm" bin="$BUILD/bin/$CONFIG"
+  local bin="$BUILD/bin/$CONFIG" module linked=("$@")
+  [ ${#linked[@]} -gt 0 ] || linked=("${TARGETS[@]}")
   mkdir -p "$bin"
-  echo "fuzz: building the libraries ($CONFIG, instrumented) in $spm"
-  for module in Experiments ModelImport; do
-    swift build --scratch-path "$spm" -c "$CONFIG" --sanitize fuzzer --sanitize address \
-      -Xswiftc -enable-testing --target "$module" 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v "^\[" | tail -2 || true
-    test "${PIPESTATUS[0]}" -eq 0 || { echo "fuzz: library build failed" >&2; exit 1; }
+  # The sanitizers are one swiftc flag, not SwiftPM's `--sanitize fuzzer --sanitize
+  # address`: SwiftPM passes those as two -sanitize= flags in a random order, of which
+  # swiftc applies only the last (seen: libraries without ASan, or without coverage,
+  # depending on the build), and as the order changes whenever SwiftPM re-plans (a switch
+  # of --target, a file added), every re-plan recompiled everything (~3 min on 2 cores).
+  # With the one flag, the two --target builds share one scratch path incrementally.
+  for module in "${BUILT_MODULES[@]}"; do
+    local spm="$BUILD/spm" status=0
+    echo "fuzz: building $module ($CONFIG, instrumented) in $spm"
+    swift build --scratch-path "$spm" -c "$CONFIG" -Xswiftc -sanitize=fuzzer,address \
+      -Xswiftc -enable-testing --target "$module" >"$BUILD/build-$module.log" 2>&1 || status=$?
+    grep -E "error|warning: unre|Build complete" "$BUILD/build-$module.log" | grep -v "^\[" | tail -2 || true
+    [ "$status" -eq 0 ] || { echo "fuzz: library build failed (log $BUILD/build-$module.log)" >&2; exit 1; }
+    # Both instrumentations must be in the module's objects (coverage for the fuzzer's
+    # guidance, AddressSanitizer for its checks).
+    local sample symbols
+    sample=$(ls -S "$spm/$CONFIG/$module.build/"*.o | head -1)
+    symbols=$(nm "$sample")
+    [[ "$symbols" == *__sancov_gen_* && "$symbols" == *__asan_* ]] ||
+      { echo "fuzz: $sample lacks coverage or AddressSanitizer instrumentation" >&2; exit 1; }
   done
-  local products="$spm/$CONFIG" objects=() module
+  local products="$BUILD/spm/$CONFIG" objects=()
   for module in "${LINKED_MODULES[@]}"; do
     objects+=($(find "$products/$module.build" -name '*.o' | sort))
   done
   local modulemaps=(-Xcc "-fmodule-map-file=$ROOT/Sources/CZlib/module.modulemap"
                     -Xcc "-fmodule-map-file=$ROOT/Sources/CBLAS/module.modulemap")
   local cyaml
-  cyaml=$(find "$products/CYaml.build" "$spm/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
+  cyaml=$(find "$products/CYaml.build" "$BUILD/spm/checkouts/Yams/Sources/CYaml" -name module.modulemap 2>/dev/null | head -1)
   [ -n "$cyaml" ] && modulemaps+=(-Xcc "-fmodule-map-file=$cyaml")
   local optimization=-O
   [ "$CONFIG" = debug ] && optimization=-Onone
   local blas_flags
   blas_flags=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-  for target in "${TARGETS[@]}"; do
+  for target in "${linked[@]}"; do
     local out="$bin/fuzz-$target" sources=("$ROOT"/Tests/Fuzz/"$target"/*.swift "$ROOT"/Tests/Fuzz/Shared/*.swift)
     if [ -x "$out" ] && [ -z "$(find "${sources[@]}" "${objects[@]}" -newer "$out" 2>/dev/null | head -1)" ]; then continue; fi
     echo "fuzz: linking fuzz-$target"
+    local link_status=0
     swiftc -sanitize=fuzzer,address -parse-as-library $optimization -swift-version 6 \
       -I "$products/Modules" -I "$products" "${modulemaps[@]}" \
-      "${sources[@]}" "${objects[@]}" $blas_flags -lz -o "$out"
+      "${sources[@]}" "${objects[@]}" $blas_flags -lz -o "$out" >"$bin/link-$target.log" 2>&1 || link_status=$?
+    # gold warns about every ASan assembly symbol it cannot export: noise, left out.
+    grep -v "warning: Cannot export local symbol '__asan" "$bin/link-$target.log" || true
+    [ "$link_status" -eq 0 ] || { echo "fuzz: linking fuzz-$target failed" >&2; exit 1; }
   done
 }
 
@@ -84,7 +106,11 @@ run_target() {
   local dict=() status=0
   [ -f "$ROOT/Tests/Fuzz/$target/$target.dict" ] && dict=(-dict="$ROOT/Tests/Fuzz/$target/$target.dict")
   local start=$SECONDS
-  BMRS_FUZZ_SCRATCH="$scratch" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
+  # SWIFT_BACKTRACE=enable=no: Swift's own crash backtracer reads the stack of the crashed
+  # thread with memcpy, which AddressSanitizer reports as a stack-buffer-underflow or an
+  # "unknown-crash" on top of the real failure (a Swift trap); without it, libFuzzer's
+  # "deadly signal" report gives the trap's symbolized stack.
+  SWIFT_BACKTRACE=enable=no BMRS_FUZZ_SCRATCH="$scratch" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 \
     "$bin" "$corpus" "$ROOT/Tests/Fuzz/Corpus/$target" "${dict[@]}" -max_total_time="$seconds" \
       -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
       -artifact_prefix="$artifacts" >"$log" 2>&1 || status=$?
@@ -113,7 +139,7 @@ known_target() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return
 
 case "${1:-}" in
   list) printf '%s\n' "${TARGETS[@]}" ;;
-  build) build ;;
+  build) shift; build "$@" ;;
   smoke)
     if ! toolchain_has_fuzzer; then
       echo "fuzz smoke SKIPPED: this Swift toolchain cannot link -sanitize=fuzzer,address (no libFuzzer/ASan runtime; see $BUILD/probe/log)"
@@ -126,13 +152,13 @@ case "${1:-}" in
     toolchain_has_fuzzer || { echo "fuzz: this Swift toolchain cannot link -sanitize=fuzzer,address (see $BUILD/probe/log)" >&2; exit 1; }
     seconds=$2
     if [ $# -ge 3 ]; then known_target "$3"; selected=("$3"); else selected=("${TARGETS[@]}"); fi
-    build
+    build "${selected[@]}"
     run_all "$seconds" "${selected[@]}" ;;
   run)
     [ $# -ge 2 ] || usage
     known_target "$2"
-    build
+    build "$2"
     mkdir -p "$BUILD/scratch/run"
-    BMRS_FUZZ_SCRATCH="$BUILD/scratch/run" ASAN_OPTIONS=detect_leaks=0 "$BUILD/bin/$CONFIG/fuzz-$2" -detect_leaks=0 "${@:3}" ;;
+    SWIFT_BACKTRACE=enable=no BMRS_FUZZ_SCRATCH="$BUILD/scratch/run" ASAN_OPTIONS=detect_leaks=0 "$BUILD/bin/$CONFIG/fuzz-$2" -detect_leaks=0 "${@:3}" ;;
   *) usage ;;
 esac

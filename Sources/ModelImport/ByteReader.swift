@@ -46,3 +46,20 @@ func checkedInt(_ value: UInt64, path: String, what: String) throws -> Int {
     }
     return Int(value)
 }
+
+/// The element count of `shape` (multiplied as `ImportedTensor.count` does) and its size in
+/// bytes, refusing shapes whose products no Int can hold.
+func checkedElementCount(_ shape: [Int], width: Int, path: String, key: String) throws -> (count: Int, bytes: Int) {
+    var count = 1, overflow = false
+    for size in shape {
+        let (c, o) = count.multipliedReportingOverflow(by: size)
+        count = c
+        overflow = overflow || o
+    }
+    let (bytes, o) = count.multipliedReportingOverflow(by: width)
+    guard !overflow, !o else {
+        throw ModelImportError(path: path, key: key, problem: "implausible tensor shape", expected: "a size below 2^63 bytes",
+                               found: "shape \(shape)")
+    }
+    return (count, bytes)
+}

@@ -37,10 +37,10 @@ enum NumpyArchive {
             guard let n = Int(part), n >= 0 else { throw fail("unreadable .npy shape", "a tuple of sizes", "(\(shapeText))") }
             return n
         }
-        let count = shape.reduce(1, *)
+        let (count, byteCount) = try checkedElementCount(shape, width: dtype.byteWidth, path: path, key: key)
         let dataStart = headerStart + headerLength
         if case .unsupported = dtype { return ImportedTensor(key: key, dtype: dtype, shape: shape, bytes: []) }
-        let data = Array(try reader.slice(dataStart, count: count * dtype.byteWidth, reading: "the array data", key: key))
+        let data = Array(try reader.slice(dataStart, count: byteCount, reading: "the array data", key: key))
         guard fortran, shape.count > 1 else { return ImportedTensor(key: key, dtype: dtype, shape: shape, bytes: data) }
         // Column-major on disk: the first index varies fastest.
         var strides = [Int](repeating: 1, count: shape.count)

@@ -48,8 +48,8 @@ public enum Safetensors {
                 throw ModelImportError(path: path, key: key, problem: "truncated file", expected: "data up to byte \(end) after the header",
                                        found: "\(dataLength) bytes of data")
             }
+            let needed = try checkedElementCount(entry.shape, width: dtype.byteWidth, path: path, key: key).bytes
             if case .unsupported = dtype {} else {
-                let needed = entry.shape.reduce(1, *) * dtype.byteWidth
                 guard end - begin == needed else {
                     throw ModelImportError(path: path, key: key, problem: "data size does not match the shape",
                                            expected: "\(needed) bytes for \(entry.shape) × \(dtype)", found: "\(end - begin) bytes")

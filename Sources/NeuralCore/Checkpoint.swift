@@ -88,7 +88,20 @@ public enum Checkpoint {
         guard storedCRC == actualCRC else {
             throw fail("checksum mismatch (corrupted file)", String(format: "CRC-32 %08x", storedCRC), String(format: "%08x", actualCRC))
         }
+        // What the layers' initializers require (their preconditions), checked here: a
+        // damaged header must not reach them (found by fuzzing: an odd max-pool height).
+        for (i, layer) in header.layers.enumerated() {
+            if let problem = layer.invalidity {
+                throw fail("impossible layer", "layer \(i) with \(problem)", "\(layer)")
+            }
+        }
         let network = Network(descriptors: header.layers, spec: header.spec, maxBatch: maxBatch)
+        // Each layer must take what the one before it gives: a damaged header can chain
+        // layers of other sizes, and the forward pass would read past a buffer.
+        for (i, (a, b)) in zip(network.layers, network.layers.dropFirst()).enumerated() where a.outputSize != b.inputSize {
+            throw fail("layer sizes do not chain", "layer \(i + 1) taking the \(a.outputSize) values layer \(i) gives",
+                       "\(b.inputSize) inputs (\(header.layers[i + 1]))")
+        }
         let infos = network.allParameters.map { ParameterInfo(name: $0.name, shape: $0.shape) }
         guard infos.map(\.shape) == header.parameters.map(\.shape) else {
             throw fail("parameter shapes do not match the layers", "\(infos.map(\.shape))", "\(header.parameters.map(\.shape))")
@@ -155,5 +168,38 @@ public enum CRC32 {
         var c: UInt32 = 0xFFFF_FFFF
         for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
         return c ^ 0xFFFF_FFFF
+    }
+}
+
+extension LayerDescriptor {
+    /// Why no layer can be built from this descriptor (nil when one can): sizes from 1 to
+    /// 2^24 per dimension and 2^26 values per layer, even max-pool planes, a kernel that
+    /// fits, a plane size of 1 for row noise.
+    var invalidity: String? {
+        let limit = 1 << 24
+        func sizes(_ values: [Int]) -> String? {
+            guard values.allSatisfy({ (1...limit).contains($0) }) else { return "sizes from 1 to \(limit)" }
+            var product = 1
+            for v in values {
+                let (p, overflow) = product.multipliedReportingOverflow(by: v)
+                guard !overflow, p <= 1 << 26 else { return "at most \(1 << 26) values" }
+                product = p
+            }
+            return nil
+        }
+        switch self {
+        case let .dense(i, o): return sizes([i]) ?? sizes([o]) ?? sizes([i, o])
+        case let .conv2d(ic, oc, k, h, w, _):
+            if let p = sizes([ic, h, w]) ?? sizes([oc, h, w]) ?? sizes([oc, ic, k, k]) { return p }
+            return k <= h && k <= w ? nil : "a kernel no larger than its input"
+        case let .maxPool2d(c, h, w):
+            if let p = sizes([c, h, w]) { return p }
+            return h % 2 == 0 && w % 2 == 0 ? nil : "an even height and width"
+        case let .activation(_, size): return sizes([size])
+        case let .flatten(c, h, w): return sizes([c, h, w])
+        case let .noise(units, plane, rows):
+            if let p = sizes([units, plane]) { return p }
+            return !rows || plane == 1 ? nil : "a plane size of 1 for row noise"
+        }
     }
 }

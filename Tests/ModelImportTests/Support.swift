@@ -131,7 +131,13 @@ struct PickleWriter {
         bytes += [0x58] + withUnsafeBytes(of: UInt32(u.count).littleEndian, Array.init) + u
     }
     mutating func int(_ i: Int) {
-        if (0..<256).contains(i) { bytes += [0x4B, UInt8(i)] } else { bytes += [0x4A] + withUnsafeBytes(of: Int32(i).littleEndian, Array.init) }
+        if (0..<256).contains(i) {
+            bytes += [0x4B, UInt8(i)]
+        } else if let small = Int32(exactly: i) {
+            bytes += [0x4A] + withUnsafeBytes(of: small.littleEndian, Array.init)
+        } else {
+            bytes += [0x8A, 8] + withUnsafeBytes(of: Int64(i).littleEndian, Array.init)  // LONG1, 8 bytes
+        }
     }
     mutating func op(_ code: UInt8) { bytes.append(code) }
     mutating func mark() { op(0x28) }

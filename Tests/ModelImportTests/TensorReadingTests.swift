@@ -94,6 +94,27 @@ struct TensorReadingTests {
         #expect(error?.problem == "data size does not match the shape")
     }
 
+    /// A shape whose element count overflows Int (2^64 elements) is an error naming the
+    /// tensor, for a known and for an unknown dtype, in safetensors and in .npy alike.
+    @Test func shapesWhoseElementCountOverflowsAreRefused() throws {
+        for dtype in ["F32", "F8_E4M3"] {
+            let header = #"{"w":{"dtype":"\#(dtype)","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#
+            var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian, Array.init) + Array(header.utf8)
+            bytes += [UInt8](repeating: 0, count: 8)
+            let error = importError { _ = try TensorFile.decode(bytes, path: "w.safetensors") }
+            #expect(error?.key == "w", "\(dtype)")
+            #expect(error?.problem == "implausible tensor shape", "\(dtype)")
+        }
+        for descr in ["<f4", "|O"] {
+            let header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (4294967296, 4294967296), }\n"
+            let npy = [0x93] + Array("NUMPY".utf8) + [1, 0] + withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian, Array.init)
+                + Array(header.utf8) + floatBytes([0, 1])
+            let error = importError { _ = try NumpyArchive.decodeNpy(npy, key: "f", path: "a.npz") }
+            #expect(error?.key == "f", "\(descr)")
+            #expect(error?.problem == "implausible tensor shape", "\(descr)")
+        }
+    }
+
     @Test func npzArraysMatchThePth() throws {
         let npz = try TensorFile.read(url: try Fixture.url("mlp_renamed.npz"))
         let pth = try TensorFile.read(url: try Fixture.url("mlp.pth"))

@@ -98,6 +98,42 @@ struct UnpicklerTests {
         #expect(error?.problem == "tensor view outside its storage")
     }
 
+    /// A list or dict inside itself, or filled after it was nested in another value, is
+    /// refused: pickle never writes a state_dict so, and either could hide a cycle or a
+    /// nesting depth the limit does not see.
+    @Test func recursiveAndLateFilledContainersAreRefused() {
+        let cases: [(name: String, bytes: [UInt8], problem: String)] = [
+            ("list in itself", [0x5D, 0x71, 0, 0x68, 0, 0x61], "recursive pickle container"),            // l = []; l.append(l)
+            ("dict in itself", [0x7D, 0x71, 0, 0x4B, 1, 0x68, 0, 0x73], "recursive pickle container"),   // d = {}; d[1] = d
+            ("list filled after nesting", [0x5D, 0x71, 0, 0x85, 0x68, 0, 0x4E, 0x61],                     // t = (l,); l.append(None)
+             "APPEND to a list already nested in another value"),
+            ("dict filled after nesting", [0x7D, 0x71, 0, 0x85, 0x68, 0, 0x4B, 1, 0x4E, 0x73],           // t = (d,); d[1] = None
+             "SETITEM on a dict already nested in another value"),
+        ]
+        for c in cases {
+            var unpickler = Unpickler(bytes: [0x80, 2] + c.bytes + [0x2E], path: "p", entry: "data.pkl")
+            let error = importError { _ = try unpickler.load() }
+            #expect(error?.problem.hasPrefix(c.problem) == true, "\(c.name): \(String(describing: error))")
+        }
+    }
+
+    /// One nested dict named twice at each of 21 levels (through the memo) would flatten to
+    /// 2^21 entries; flattening stops at `maxEntries` with an error.
+    @Test func exponentiallySharedDictsAreRefused() {
+        var p = PickleWriter()
+        p.op(0x7D); p.bytes += [0x71, 0]  // d0 = {}, memo 0
+        for level in 1...21 {
+            p.op(0x7D); p.mark()
+            p.string("a"); p.bytes += [0x68, UInt8(level - 1)]
+            p.string("b"); p.bytes += [0x68, UInt8(level - 1)]
+            p.op(0x75); p.bytes += [0x71, UInt8(level)]  // SETITEMS, memo level
+        }
+        p.stop()
+        let error = importError { _ = try TensorFile.decode(torchZip(pickle: p.bytes), path: "shared.pth") }
+        #expect(error?.problem == "state_dict too large")
+        #expect(error?.expected == "at most 1000000 entries, nested dicts flattened")
+    }
+
     @Test func missingAndShortStoragesAreNamed() {
         var p = PickleWriter()
         p.orderedDict { $0.string("w"); $0.tensor(key: "7", numel: 4, offset: 0, size: [4], stride: [1]) }

@@ -39,10 +39,17 @@ indirect enum PickleValue {
 
 final class PickleList {
     var items: [PickleValue] = []
+    /// Nesting depth (1 + its items' deepest) and whether it is inside another value; kept
+    /// by the Unpickler, which bounds the one and stops filling at the other.
+    var depth = 1
+    var nested = false
 }
 
 /// An ordered dictionary (insertion order kept, as OrderedDict and Python dicts do).
 final class PickleDict {
+    /// As PickleList's.
+    var depth = 1
+    var nested = false
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
     private var index: [String: Int] = [:]

@@ -10,9 +10,11 @@ Run from the repository root: python3 Tests/Fuzz/Corpus/make_seeds.py [BMRS_BINA
 - TorchStateDict, Safetensors, Npz: the ModelImport test fixtures (whole files, the
   pickles inside the .pth files, the .npy arrays inside the .npz).
 - GridConfig: the shipped profiles (`bmrs grid profile`, YAML) and a JSON grid.
-- Checkpoint, RunRecord, SweepUnit, TrainerState: from a tiny `bmrs train` and
-  `bmrs compact` run (needs BMRS_BINARY, default .build/release/bmrs, and data/); the
-  trainer state is written here from the format in Sources/Experiments/TrainerState.swift.
+- Checkpoint, RunRecord, SweepUnit, TrainerState: from tiny `bmrs train`, `bmrs compact`,
+  `bmrs sweep run` and `bmrs grid run` runs on mnist-5k (needs BMRS_BINARY, default
+  .build/release/bmrs, and data/mnist-5k, e.g. from scripts/fetch-mnist-5k.sh); a unit
+  file and a trainer state are also written here from their formats (a failed unit; a
+  small state made from the format in Sources/Experiments/TrainerState.swift).
 
 Seeds are small (libFuzzer mutates them; big seeds make every execution slow).
 """
@@ -111,7 +113,9 @@ def model_seeds():
     write("Npz", "fortran.npy", npy)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("0.weight.npy", npy)
+        # A fixed timestamp: the seed is the same file whenever the script runs.
+        z.writestr(zipfile.ZipInfo("0.weight.npy", date_time=(1980, 1, 1, 0, 0, 0)), npy,
+                   compress_type=zipfile.ZIP_DEFLATED)
     write("Npz", "deflated.npz", buffer.getvalue())
 
 
@@ -196,7 +200,38 @@ def run_seeds(binary):
                        check=True, env=env, capture_output=True)
         with open(os.path.join(tmp, "lenet5-small.bin"), "rb") as f:
             write("Checkpoint", "lenet5-compact-1.bin", f.read())
-        # Sweep units: the store's form (unit_key added) of a unit result.
+        # A real tiny sweep (MLP H=4 D=1, 3 levels, two criteria): its unit files (the
+        # store's form) and its sweep-<key>.json; a grid of two runs sharing a training
+        # prefix: its unit file of a run record and its trainer state.
+        sweep = os.path.join(tmp, "sweep")
+        subprocess.run([binary, "sweep", "run", "--dataset", "mnist-5k", "--hidden", "4", "--depth", "1", "--epochs", "1",
+                        "--levels", "3", "--criteria", "l2,bmrs-n", "--train-limit", "64", "--out", sweep],
+                       check=True, env=env, capture_output=True)
+        units = sorted(os.listdir(os.path.join(sweep, "units")))
+        for i, name in enumerate(units[:2]):
+            with open(os.path.join(sweep, "units", name), "rb") as f:
+                write("SweepUnit", "sweep-unit-%d.json" % i, f.read())
+        result = next(n for n in os.listdir(sweep) if n.startswith("sweep-") and n.endswith(".json"))
+        with open(os.path.join(sweep, result), "rb") as f:
+            write("SweepUnit", "sweep-result.json", f.read())
+        grid_file = os.path.join(tmp, "grid.json")
+        with open(grid_file, "w") as f:
+            json.dump({"name": "seeds", "datasets": ["mnist-5k"], "networks": [{"kind": "mlp", "hidden": 4, "depth": 1}],
+                       "methods": ["none", "bmrs-n"], "seeds": [1], "epochs": 2, "finetune_epochs": 1,
+                       "train_limit": 64}, f)
+        grid = os.path.join(tmp, "grid")
+        subprocess.run([binary, "grid", "run", grid_file, "--out", grid, "--jobs", "1"], check=True, env=env,
+                       capture_output=True)
+        runs = sorted(n for n in os.listdir(os.path.join(grid, "runs")) if n.endswith(".json"))
+        with open(os.path.join(grid, "runs", runs[0]), "rb") as f:
+            write("RunRecord", "grid-unit.json", f.read())
+        prefixes = os.path.join(grid, "runs", "prefixes")
+        for prefix in sorted(os.listdir(prefixes))[:1]:
+            for name in sorted(os.listdir(os.path.join(prefixes, prefix))):
+                if name.endswith(".state"):  # ~68 kB: parameters, Adam moments, initial values
+                    with open(os.path.join(prefixes, prefix, name), "rb") as f:
+                        write("TrainerState", "mlp-h4-d1-" + name, f.read())
+        # Hand-made sweep units: the store's form (unit_key added) of a unit result.
         unit = {"key": "0123456789abcdef", "keep": [[True, False, True, True], [False, True, True, True]],
                 "compression": {"counting": "standard", "kept_per_layer": [3, 3], "parameters": 4186,
                                 "pruned_structures": 2, "removed_parameters": 1040, "structures": 8},
