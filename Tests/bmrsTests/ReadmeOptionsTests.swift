@@ -11,8 +11,8 @@ import Testing
 @Suite("README agrees with the command line")
 struct ReadmeOptionsTests {
     /// Options of other programs the README quotes: sbatch's, and the authors' scripts'
-    /// (`--disable_pruning`, `--n_epochs`, `--output_dir`, `--metrics_dir`).
-    static let foreign: Set<String> = ["--dependency", "--kill-on-invalid-dep", "--signal", "--disable_pruning", "--n_epochs",
+    /// (`--disable_pruning`, `--n_epochs`, `--output_dir`, `--metrics_dir`), and SwiftPM's `--sanitize`.
+    static let foreign: Set<String> = ["--dependency", "--kill-on-invalid-dep", "--signal", "--disable_pruning", "--n_epochs", "--sanitize",
                                         "--output_dir", "--metrics_dir"]
     /// Every command has these; the README need not list them.
     static let universal: Set<String> = ["--help", "--version"]
