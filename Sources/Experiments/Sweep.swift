@@ -124,6 +124,18 @@ public struct SweepPoint: Codable, Sendable, Equatable {
     public var failure: String?
 }
 
+extension SweepPoint {
+    /// The point a fine-tune's result gives, in the parameter count `counting` (the base
+    /// run's protocol: SPEC §6 for `released`).
+    init(criterion: String, level: Double?, endPoint: Bool, unit: String, result r: SweepUnitResult, counting: ParameterCounting) {
+        let c = r.compression(counting: counting)
+        self.init(criterion: criterion, level: level, endPoint: endPoint, unit: unit,
+                  neuronCompression: c.neuronCompression, parameterCompression: c.parameterCompression,
+                  testAccuracy: r.testAccuracy, layerCollapsed: c.layerCollapsed, keptPerLayer: c.keptPerLayer,
+                  status: r.status, failure: r.failure)
+    }
+}
+
 /// The fine-tune of one mask on the trained model: what a unit stores.
 public struct SweepUnitResult: Codable, Sendable {
     public var key: String
@@ -296,16 +308,16 @@ public struct SweepRunner {
         var points: [SweepPoint] = []
         for entry in plan {
             guard let r = try store.load(SweepUnitResult.self, key: entry.key) else { return nil }
-            // The parameter count of the base run's protocol (SPEC §6 for `released`).
-            let c = r.compression(counting: config.base.parameterCounting)
             points.append(SweepPoint(criterion: entry.criterion, level: entry.level, endPoint: entry.level == nil, unit: entry.key,
-                                     neuronCompression: c.neuronCompression,
-                                     parameterCompression: c.parameterCompression,
-                                     testAccuracy: r.testAccuracy, layerCollapsed: c.layerCollapsed,
-                                     keptPerLayer: c.keptPerLayer, status: r.status, failure: r.failure))
+                                     result: r, counting: config.base.parameterCounting))
         }
-        let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
-                                 unitsComputed: computed, unitsReused: keys.count - computed,
+        return try finish(points: points, model: model.record, computed: computed, units: keys.count, scores: scores)
+    }
+
+    /// The curves, written as `sweep-<result key>.json`.
+    func finish(points: [SweepPoint], model: RunRecord, computed: Int, units: Int, scores: [String: [[Double]]]) throws -> SweepResult {
+        let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.testAccuracy, points: points,
+                                 unitsComputed: computed, unitsReused: units - computed,
                                  structureScores: scores.isEmpty ? nil : scores)
         try AtomicFile.writeJSON(result, to: layout.result(resultKey))
         return result
@@ -509,12 +521,8 @@ public struct SweepRunner {
         for chain in chains {
             guard let r = try store.load(ReleasedChainResult.self, key: chain.key), r.levels.count == chain.levels.count else { return nil }
             func point(_ i: Int, end: Bool) -> SweepPoint {
-                let u = r.levels[i]
-                let c = config.base.parameterCounting == .released ? u.compressionReleased : u.compression
-                return SweepPoint(criterion: chain.criterion, level: end ? nil : chain.levels[i].level, endPoint: end, unit: u.key,
-                                  neuronCompression: c.neuronCompression, parameterCompression: c.parameterCompression,
-                                  testAccuracy: u.testAccuracy, layerCollapsed: c.layerCollapsed, keptPerLayer: c.keptPerLayer,
-                                  status: u.status, failure: u.failure)
+                SweepPoint(criterion: chain.criterion, level: end ? nil : chain.levels[i].level, endPoint: end, unit: r.levels[i].key,
+                           result: r.levels[i], counting: config.base.parameterCounting)
             }
             // The authors keep a level's point only when the neuron compression changed.
             var last: Double?
@@ -526,11 +534,7 @@ public struct SweepRunner {
                 points.append(point(i, end: true))
             }
         }
-        let result = SweepResult(config: config, model: modelKey, modelTestAccuracy: model.record.testAccuracy, points: points,
-                                 unitsComputed: computed, unitsReused: chains.count - computed,
-                                 structureScores: scores.isEmpty ? nil : scores)
-        try AtomicFile.writeJSON(result, to: layout.result(resultKey))
-        return result
+        return try finish(points: points, model: model.record, computed: computed, units: chains.count, scores: scores)
     }
 
     /// One chain, level by level. After each level its state and the results so far are
@@ -542,31 +546,29 @@ public struct SweepRunner {
         var done = ReleasedChainResult(key: chain.key, criterion: chain.criterion, levels: [])
         // A given start model has no optimizer state of its training here: its chains start
         // from a fresh Adam, as the first fine-tune of a model loaded from disk would.
-        var state: TrainerState
+        var continuation: FineTuneContinuation
         if config.startModel != nil && !FileManager.default.fileExists(atPath: layout.modelFinalState(modelKey).path) {
             let zero = model.allParameters.map { [Float](repeating: 0, count: $0.value.count) }
-            state = TrainerState(epoch: 0, parameters: [], masks: [], initialParameters: [], adamStep: 0, moments1: zero, moments2: zero,
-                                 orderGenerator: [], order: [], noiseCounter: 0, lossSum: 0, crossEntropySum: 0, klSum: 0, epochs: [],
-                                 initialValidationAccuracy: 0)
+            continuation = FineTuneContinuation(adamStep: 0, moments1: zero, moments2: zero, noiseCounter: 0)
         } else {
-            state = try TrainerStateFile.load(layout.modelFinalState(modelKey))
+            continuation = FineTuneContinuation(try TrainerStateFile.load(layout.modelFinalState(modelKey)))
         }
         if let data = try? Data(contentsOf: progressURL),
            let saved = try? JSONCoding.decoder().decode(ReleasedChainResult.self, from: data),
            saved.key == chain.key, saved.levels.count <= chain.levels.count,
            let savedState = try? TrainerStateFile.load(layout.chainState(chain.key, levels: saved.levels.count)) {
             done = saved
-            state = savedState
+            continuation = FineTuneContinuation(savedState)
             log("chain \(chain.criterion) [\(chain.key)]: continuing after level \(saved.levels.count) of \(chain.levels.count)")
         }
         while done.levels.count < chain.levels.count {
             let i = done.levels.count
             let (result, after) = try fineTune(model: model, keep: chain.levels[i].keep, key: "\(chain.key)#\(i)", splits: splits,
-                                               dataDirectory: dataDirectory, continuing: FineTuneContinuation(state))
+                                               dataDirectory: dataDirectory, continuing: continuation)
             guard let after else { throw ConfigError(field: "released chain", expected: "a finished fine-tune", found: result.failure ?? "\(result.status)") }
             done.levels.append(result)
-            state = after
-            try TrainerStateFile.write(state, to: layout.chainState(chain.key, levels: done.levels.count))
+            continuation = FineTuneContinuation(after)
+            try TrainerStateFile.write(after, to: layout.chainState(chain.key, levels: done.levels.count))
             try AtomicFile.writeJSON(done, to: progressURL)
             try? FileManager.default.removeItem(at: layout.chainState(chain.key, levels: i))
             log("chain \(chain.criterion) level \(i + 1)/\(chain.levels.count): \(String(format: "%.2f", result.compression.neuronCompression)) % neurons, test \(String(format: "%.2f", 100 * result.testAccuracy)) %")
