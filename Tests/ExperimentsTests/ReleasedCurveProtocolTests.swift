@@ -2,6 +2,7 @@ import FileOutput
 import Foundation
 import Testing
 import BayesianPruning
+import Datasets
 import NeuralCore
 @testable import Experiments
 
@@ -9,6 +10,23 @@ func releasedSweep() -> SweepConfig {
     var config = tinySweep()
     config.curveProtocol = .released
     return config
+}
+
+/// One level of a chain fine-tuned by hand with `Trainer` alone: `model` with masks `keep`,
+/// one epoch of `base` (method none) continuing from `state`; its record and the state after.
+func fineTuneByHand(_ model: Network, keep: [[Bool]], base: TrainingConfig, splits: DatasetSplits,
+                    continuing state: FineTuneContinuation) throws -> (record: RunRecord, after: TrainerState?) {
+    let start = Network(descriptors: model.layers.map(LayerDescriptor.init), spec: model.spec, maxBatch: model.maxBatch)
+    Checkpoint.copy(from: model, to: start)
+    Structures.apply(keep, to: start)
+    var tune = base
+    tune.method = .none
+    tune.epochs = 1
+    var after: TrainerState?
+    let record = try Trainer(config: tune).run(splits: splits, dataDirectory: "synthetic", startingFrom: start,
+                                               continuing: state, measureCompaction: false,
+                                               afterSteps: { _, _, capture in after = capture() })
+    return (record, after)
 }
 
 /// The authors' post-training protocol (`curves.protocol: released`, SPEC §6): one chain per
@@ -63,20 +81,11 @@ struct ReleasedCurveProtocolTests {
         let chain = try #require(runner.releasedChains(model: model, scores: [:]).first)
         let stored = try #require(try UnitStore(directory: runner.units).load(ReleasedChainResult.self, key: chain.key))
 
-        var tune = config.base
-        tune.method = .none
-        tune.epochs = 1
         var state = FineTuneContinuation(trained)
         var accuracies: [Double] = []
         for level in chain.levels.prefix(3) {
-            let start = Network(descriptors: model.layers.map(LayerDescriptor.init), spec: model.spec, maxBatch: model.maxBatch)
-            Checkpoint.copy(from: model, to: start)
-            Structures.apply(level.keep, to: start)
-            var after: TrainerState?
-            let record = try Trainer(config: tune).run(splits: splits, dataDirectory: "synthetic", startingFrom: start,
-                                                       continuing: state, measureCompaction: false,
-                                                       afterSteps: { _, _, capture in after = capture() })
-            let steps = (splits.train.count + tune.batchSize - 1) / tune.batchSize
+            let (record, after) = try fineTuneByHand(model, keep: level.keep, base: config.base, splits: splits, continuing: state)
+            let steps = (splits.train.count + config.base.batchSize - 1) / config.base.batchSize
             #expect(after!.adamStep == state.adamStep + steps)
             #expect(after!.order == Array(0..<splits.train.count))  // unshuffled
             state = FineTuneContinuation(after!)
@@ -127,16 +136,9 @@ struct ReleasedCurveProtocolTests {
         #expect(!FileManager.default.fileExists(atPath: runner.layout.modelFinalState(runner.modelKey).path))
         // Its first level is the fine-tune of the given model from step 0.
         let chain = try #require(runner.releasedChains(model: given, scores: [:]).first)
-        let start = Network(descriptors: given.layers.map(LayerDescriptor.init), spec: given.spec, maxBatch: given.maxBatch)
-        Checkpoint.copy(from: given, to: start)
-        Structures.apply(chain.levels[0].keep, to: start)
-        var tune = config.base
-        tune.method = .none
-        tune.epochs = 1
-        let zero = start.allParameters.map { [Float](repeating: 0, count: $0.value.count) }
-        let first = try Trainer(config: tune).run(splits: splits, dataDirectory: "synthetic", startingFrom: start,
-                                                  continuing: FineTuneContinuation(adamStep: 0, moments1: zero, moments2: zero, noiseCounter: 0),
-                                                  measureCompaction: false)
+        let zero = given.allParameters.map { [Float](repeating: 0, count: $0.value.count) }
+        let first = try fineTuneByHand(given, keep: chain.levels[0].keep, base: config.base, splits: splits,
+                                       continuing: FineTuneContinuation(adamStep: 0, moments1: zero, moments2: zero, noiseCounter: 0)).record
         let stored = try #require(try UnitStore(directory: runner.units).load(ReleasedChainResult.self, key: chain.key))
         #expect(stored.levels[0].testAccuracy == first.testAccuracy)
     }
