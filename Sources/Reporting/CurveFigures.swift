@@ -55,6 +55,16 @@ struct CurveFigures {
         }
     }
 
+    /// A thresholdless criterion's end points over the sweeps' seeds as one marker (mean ± std
+    /// both ways), named as its curve so marker and line share colour and legend entry; nil
+    /// for criteria without end points.
+    func endPointMarker(_ sweeps: [SweepResult], _ method: PruningMethod, name: String) -> CurveEndPoint? {
+        let points = endPoints(sweeps, method).map(\.point)
+        guard method.isThresholdless, !points.isEmpty else { return nil }
+        let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
+        return CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std)
+    }
+
     /// A mean curve as drawn: mean ± std per point with the number of seeds it averages, and
     /// the number of seeds of the full mean (every sweep), so the stretches that fewer seeds
     /// cover are drawn apart (thinner, faded, "n=k").
@@ -97,14 +107,7 @@ struct CurveFigures {
             var line = self.series(name, averaged, seeds: sweeps.count)
             line.style = Self.fixedStyle(method, index: series.count)
             series.append(line)
-            if method.isThresholdless {
-                let points = endPoints(sweeps, method).map(\.point)
-                if !points.isEmpty {
-                    let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
-                    // Named as its curve, so marker and line share colour and legend entry.
-                    ends.append(CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
-                }
-            }
+            if let end = endPointMarker(sweeps, method, name: name) { ends.append(end) }
         }
         guard !series.isEmpty else { return nil }
         let seeds = sweeps.map { String($0.config.base.seed) }.joined(separator: ", ")
@@ -130,11 +133,7 @@ struct CurveFigures {
                 var line = self.series(name, averaged, seeds: sweeps.count, bands: false)
                 line.style = SeriesStyle(color: colour, dash: dash, marker: SeriesStyle.automatic(index).marker)
                 series.append(line)
-                let points = endPoints(sweeps, method).map(\.point)
-                if method.isThresholdless && !points.isEmpty {
-                    let x = Summary(points.map(\.parameterCompression)), y = Summary(points.map { 100 * $0.testAccuracy })
-                    ends.append(CurveEndPoint(name: name, xMean: x.mean, xStd: x.std, yMean: y.mean, yStd: y.std))
-                }
+                if let end = endPointMarker(sweeps, method, name: name) { ends.append(end) }
             }
         }
         guard !series.isEmpty else { return nil }
