@@ -141,27 +141,53 @@ public struct GridConfig: Codable, Hashable, Sendable {
     /// Every key of the file must be one the grid knows: a typo (`learning-rate` for
     /// `learning_rate`) would otherwise run silently with the default.
     static func checkKeys(_ text: String) throws {
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else { return }
-        func check(_ object: [String: Any], known: [String], path: String) throws {
+        // The composed node tree, not `Yams.load`: its untyped constructor force-unwraps a
+        // mapping key that is not a string (`? [a]`), a crash found by fuzzing.
+        guard let root = try Yams.compose(yaml: text), let top = root.mapping else { return }
+        func check(_ mapping: Node.Mapping, known: [String], path: String) throws -> [String: Node] {
+            let object = try stringKeyed(mapping, path: path)
             for key in object.keys.sorted() where !known.contains(key) {
                 let closest = known.min { editDistance(key, $0) < editDistance(key, $1) }
                 let hint = closest.map { editDistance(key, $0) <= max(2, key.count / 3) ? " (did you mean '\($0)'?)" : "" } ?? ""
                 throw ConfigError(field: path.isEmpty ? key : "\(path).\(key)",
                                   expected: "one of the known keys \(known.joined(separator: ", "))\(hint)", found: "an unknown key")
             }
+            return object
         }
-        try check(root, known: CodingKeys.allCases.map(\.stringValue), path: "")
-        if let curves = root["curves"] as? [String: Any] {
-            try check(curves, known: Curves.CodingKeys.allCases.map(\.stringValue), path: "curves")
+        let object = try check(top, known: CodingKeys.allCases.map(\.stringValue), path: "")
+        if let curves = object["curves"]?.mapping {
+            _ = try check(curves, known: Curves.CodingKeys.allCases.map(\.stringValue), path: "curves")
         }
-        if let slurm = root["slurm"] as? [String: Any] {
-            try check(slurm, known: Slurm.CodingKeys.allCases.map(\.stringValue), path: "slurm")
+        if let slurm = object["slurm"]?.mapping {
+            _ = try check(slurm, known: Slurm.CodingKeys.allCases.map(\.stringValue), path: "slurm")
         }
-        for (i, network) in ((root["networks"] as? [Any]) ?? []).enumerated() {
-            if let n = network as? [String: Any] {
-                try check(n, known: ["kind", "hidden", "depth", "methods", "matched", "seeds"], path: "networks[\(i)]")
+        for (i, network) in (object["networks"]?.sequence.map(Array.init) ?? []).enumerated() {
+            if let n = network.mapping {
+                _ = try check(n, known: ["kind", "hidden", "depth", "methods", "matched", "seeds"], path: "networks[\(i)]")
             }
         }
+    }
+
+    /// A mapping's entries by key as the decoder reads them: merge keys (`<<: *defaults`)
+    /// replaced by what they merge in (later entries win), any key that is not a plain
+    /// scalar an error.
+    private static func stringKeyed(_ mapping: Node.Mapping, path: String, depth: Int = 0) throws -> [String: Node] {
+        var entries: [String: Node] = [:]
+        var merged: [String: Node] = [:]
+        for (key, value) in mapping {
+            if key.tag.description == Tag.Name.merge.rawValue, depth < 32 {
+                let sources = value.mapping.map { [$0] } ?? value.sequence?.compactMap(\.mapping) ?? []
+                for source in sources {
+                    merged.merge(try stringKeyed(source, path: path, depth: depth + 1)) { first, _ in first }
+                }
+            } else if let name = key.scalar?.string {
+                entries[name] = value
+            } else {
+                throw ConfigError(field: path.isEmpty ? "(top level)" : path,
+                                  expected: "plain text keys", found: "a \(key.sequence != nil ? "list" : "mapping") used as a key")
+            }
+        }
+        return entries.merging(merged) { own, _ in own }
     }
 
     public func validate() throws {

@@ -34,6 +34,34 @@ struct GridConfigTests {
         #expect(throws: ConfigError.self) { try GridConfig.load(try write(text)) }
     }
 
+    /// Found by fuzzing (GridConfig target, 222 s into its 10-minute run; minimized here): a
+    /// mapping key that is a list or a mapping crashed the key check (Yams' untyped loader
+    /// force-unwraps a non-string key). Now an error naming the file and where the key is.
+    @Test(arguments: [("? [a]\n: 1\n", "(top level)"), ("{x: 1}: 2\n", "(top level)"),
+                      ("curves:\n  ? [levels]\n  : 3\n", "curves"), ("networks:\n- {kind: mlp, ? {a: 1} : 2}\n", "networks[0]")])
+    func aKeyThatIsNotTextIsAnErrorNotACrash(_ extra: String, _ place: String) throws {
+        let text = extra.hasPrefix("networks") ? base.replacingOccurrences(of: "networks: [{kind: mlp}]\n", with: "") + extra : base + extra
+        let url = try write(text)
+        do {
+            _ = try GridConfig.load(url)
+            Issue.record("loaded a grid with a non-text key")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(url.path) && message.contains(place) && message.contains("used as a key"), "\(message)")
+        }
+    }
+
+    /// Merge keys are read as the decoder reads them: the keys they merge in are checked too,
+    /// and a known one merged in is accepted.
+    @Test func mergeKeysAreCheckedThroughWhatTheyMergeIn() throws {
+        let defaults = "defaults: &d {levels: 3, finetune_epochs: 1}\n"
+        let good = try GridConfig.load(try write(base + "curves:\n  <<: {levels: 3, finetune_epochs: 1}\n  criteria: [snr]\n"))
+        #expect(good.curves?.levels == 3)
+        #expect(throws: ConfigError.self) { try GridConfig.load(try write(base + "curves:\n  <<: {levelz: 3}\n")) }
+        // An anchor defined under a key of its own is still an unknown top-level key.
+        #expect(throws: ConfigError.self) { try GridConfig.load(try write(base + defaults + "curves:\n  <<: *d\n")) }
+    }
+
     @Test func perNetworkMethodsAndSeedsOverrideTheGrids() throws {
         let text = "name: t\ndatasets: [fashion-mnist]\nmethods: [none, snr, bmrs-n-released]\nmatched: [l2]\nmatched_to: bmrs-n-released\nseeds: [1, 2]\nepochs: 2\n"
             + "networks:\n- kind: mlp\n- {kind: lenet5, methods: [none, snr], matched: [], seeds: [7]}\n"
